@@ -1,0 +1,1 @@
+"""fastpath: placeholder until the kernel registry lands."""

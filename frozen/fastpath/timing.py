@@ -1,0 +1,78 @@
+"""One clock for benchmarks on every target.
+
+ticks() counts in UNIT, and ticks_diff(end, start) handles wrap-around as time.ticks_diff.
+Begin a measurement with start(), which is ticks() taken at a fixed phase of the clock where
+the clock allows it:
+- pyboard: CPU cycles at 168 MHz (time.ticks_cpu, the DWT cycle counter);
+- qemu: ticks of the CMSDK timer at 25 MHz. Run under -icount shift=0 every guest
+  instruction takes 1 ns of virtual time, so one tick is exactly 40 instructions; start()
+  restarts the tick period, so a measurement repeats to the tick;
+- unix: microseconds (time.ticks_us).
+"""
+
+import micropython
+from micropython import const
+
+from . import board
+
+_MASK = const(0x3FFFFFFF)  # 30 bits, as MicroPython's own ticks: always a small int
+
+if board.NAME == "qemu":
+    import machine
+
+    UNIT = "instructions"
+    PER_TICK = board.QEMU_INSTRUCTIONS_PER_TICK
+    _TIMER0 = board.QEMU_TIMER0
+
+    # Free-running: count down from 2**32 - 1 and reload there.
+    machine.mem32[board.QEMU_TIMER0 + board.QEMU_TIMER_RELOAD] = 0xFFFFFFFF
+    machine.mem32[board.QEMU_TIMER0 + board.QEMU_TIMER_VALUE] = 0xFFFFFFFF
+    machine.mem32[board.QEMU_TIMER0 + board.QEMU_TIMER_CTRL] = 1  # enable
+
+    @micropython.viper
+    def ticks() -> int:
+        # The timer counts down; flip it so ticks go up. Read through a pointer so the
+        # measurement itself costs a few instructions and allocates nothing.
+        value = ptr32(uint(_TIMER0) + 4)  # VALUE register
+        return int((uint(0xFFFFFFFF) - value[0]) & uint(_MASK))
+
+    @micropython.viper
+    def start() -> int:
+        # Write the count back unchanged: QEMU restarts the tick period at this instruction,
+        # so what follows is timed from the same phase on every run, to the instruction.
+        value = ptr32(uint(_TIMER0) + 4)
+        v = value[0]
+        value[0] = v
+        return int((uint(0xFFFFFFFF) - v) & uint(_MASK))
+
+    def ticks_diff(end, start):
+        return ((end - start + 0x20000000) & _MASK) - 0x20000000
+
+elif board.NAME == "pyboard":
+    from time import ticks_cpu as start
+    from time import ticks_cpu as ticks
+    from time import ticks_diff
+
+    UNIT = "cycles"
+    PER_TICK = 1
+else:
+    from time import ticks_diff
+    from time import ticks_us as start
+    from time import ticks_us as ticks
+
+    UNIT = "us"
+    PER_TICK = 1
+
+
+def timed_function(f):
+    """Decorator from the speed guide: print how long each call of f took, in UNIT."""
+    name = getattr(f, "__name__", "function")
+
+    def timed(*args, **kwargs):
+        t = start()
+        result = f(*args, **kwargs)
+        delta = ticks_diff(ticks(), t) * PER_TICK
+        print("{} took {} {}".format(name, delta, UNIT))
+        return result
+
+    return timed

@@ -1,0 +1,1 @@
+"""Inline Thumb assembler tiers (Cortex-M targets only)."""

@@ -1,0 +1,23 @@
+# fastpath on QEMU's mps2-an386: a Cortex-M4 with FPU, the Pyboard's core, so frozen code is
+# compiled for armv7emsp exactly as on the Pyboard. Based on upstream's MPS2_AN385 board
+# (Cortex-M3), whose linker script and UART driver serve the AN386 unchanged.
+QEMU_ARCH = arm
+QEMU_MACHINE = mps2-an386
+
+CFLAGS += -mthumb -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard
+CFLAGS += -DQEMU_SOC_MPS2
+CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M4"'
+
+LDSCRIPT = mcu/arm/mps2.ld
+
+SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
+
+# The port's startup code never enables the FPU (its boards are soft-float): wrap the first
+# function it calls so CP10/CP11 are on before any float instruction runs.
+SRC_C += $(BOARD_DIR)/fpu.c
+LDFLAGS += -Wl,--wrap=uart_init
+
+MPY_CROSS_FLAGS += -march=armv7emsp
+
+# Named in frozen/manifest.py: Thumb-only code (the port has no frozen modules of its own).
+MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py

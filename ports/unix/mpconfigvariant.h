@@ -1,0 +1,2 @@
+// fastpath unix variant: configured as the standard variant.
+#include "variants/standard/mpconfigvariant.h"

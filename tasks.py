@@ -1,0 +1,431 @@
+"""fastpath tasks: from a fresh machine to a flashable Pyboard image, and the same firmware
+composition (our C module + our frozen package) for the unix port and an emulated Cortex-M4.
+
+Run them through ./inv (it keeps the project's virtualenv up to date), e.g. ``./inv build``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "build"
+
+# Debian packages the build, the emulator and flashing need, by the command each provides.
+APT_PACKAGES = {
+    "arm-none-eabi-gcc": "gcc-arm-none-eabi",
+    "qemu-system-arm": "qemu-system-arm",
+    "dfu-util": "dfu-util",
+    "cc": "gcc",
+    "make": "make",
+    "git": "git",
+}
+# Files (not commands) whose package must be present too.
+APT_FILES = {
+    "/usr/lib/arm-none-eabi/newlib/libc.a": "libnewlib-arm-none-eabi",
+}
+
+
+class Target:
+    """One build target: which MicroPython port builds it, from which of our directories."""
+
+    def __init__(self, name, port, out, submodules, artifacts, make_args):
+        self.name = name
+        self.port = port  # directory under ports/ in the MicroPython tree
+        self.out = out  # build/<out>/
+        self.submodules = submodules
+        self.artifacts = artifacts
+        self.make_args = make_args
+
+    @property
+    def build_dir(self):
+        return BUILD / self.out
+
+
+TARGETS = {
+    t.name: t
+    for t in (
+        Target(
+            "pybv11",
+            "stm32",
+            "PYBV11",
+            ("lib/stm32lib", "lib/libhydrogen", "lib/micropython-lib"),
+            ("firmware.dfu", "firmware.hex", "firmware.elf"),
+            {"BOARD_DIR": ROOT / "boards" / "PYBV11"},
+        ),
+        Target(
+            "unix",
+            "unix",
+            "unix",
+            ("lib/micropython-lib",),
+            ("micropython",),
+            {"VARIANT_DIR": ROOT / "ports" / "unix"},
+        ),
+        Target(
+            "qemu",
+            "qemu",
+            "qemu",
+            ("lib/micropython-lib",),
+            ("firmware.elf",),
+            {"BOARD_DIR": ROOT / "ports" / "qemu", "BOARD": "MPS2_AN386"},
+        ),
+    )
+}
+
+
+def _mp_dir(c):
+    return ROOT / c.fastpath.micropython_dir
+
+
+def _say(stage, text):
+    print(f"[{stage}] {text}", flush=True)
+
+
+def _git(c, args, cwd=None, hide=True):
+    cwd = cwd or ROOT
+    return c.run(f"git -C {cwd} {args}", warn=True, hide=hide, in_stream=False)
+
+
+def _missing_apt():
+    missing = [pkg for cmd, pkg in APT_PACKAGES.items() if not shutil.which(cmd)]
+    missing += [pkg for path, pkg in APT_FILES.items() if not os.path.exists(path)]
+    return sorted(set(missing))
+
+
+def _missing_python():
+    missing = []
+    for module in ("invoke", "mpremote", "serial", "pytest", "numpy", "matplotlib"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+@task
+def setup(c):
+    """Install (as root) or check the Debian toolchain, emulator and Python tools."""
+    missing = _missing_apt()
+    if missing:
+        line = "apt-get install -y " + " ".join(missing)
+        if os.geteuid() != 0:
+            raise Exit(f"setup: missing {', '.join(missing)}; run: sudo {line}")
+        _say("setup", "installing " + " ".join(missing))
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        c.run("apt-get update -q", hide=True, env=env)
+        r = c.run(line + " -q", hide=True, warn=True, env=env)
+        if r.failed or _missing_apt():
+            raise Exit(f"setup: '{line}' failed:\n{r.stderr.strip()[-800:]}")
+    python = _missing_python()
+    if python:
+        raise Exit(
+            f"setup: Python modules missing: {', '.join(python)}; run tasks through ./inv, "
+            "or: pip install -r requirements.txt"
+        )
+    _say("setup", "toolchain, emulator, dfu-util and Python tools present")
+
+
+def _needed_submodules(targets):
+    subs = []
+    for t in targets:
+        subs += [s for s in t.submodules if s not in subs]
+    return subs
+
+
+def _clone(c, url, ref, dest):
+    """Clone url at ref into dest via a temporary folder, so an interrupted clone never
+    leaves a half-made tree where a finished one is expected."""
+    tmp = dest.with_name(dest.name + ".partial")
+    if tmp.exists():
+        _say("fetch", f"removing unfinished clone {tmp.relative_to(ROOT)}")
+        shutil.rmtree(tmp)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    _say("fetch", f"cloning {url} at {ref}")
+    r = c.run(
+        f"git clone -q --depth 1 --branch {ref} --no-recurse-submodules {url} {tmp}",
+        warn=True,
+        hide=True,
+        in_stream=False,
+    )
+    if r.failed:
+        err = r.stderr.strip()
+        if "not found in upstream" in err or "Could not find remote branch" in err:
+            raise Exit(f"fetch: ref '{ref}' does not exist at {url}; pass an existing tag to --ref")
+        raise Exit(
+            f"fetch: could not clone {url} ({err.splitlines()[-1] if err else 'no output'}); "
+            "check the network, or point git at a local mirror with url.<dir>.insteadOf "
+            "(see README)"
+        )
+    tmp.rename(dest)
+
+
+def _checkout_ref(c, mp, url, ref):
+    """Move an existing tree to ref (fetching it first), unless it is there already."""
+    want = _git(c, f"rev-parse -q --verify {ref}^{{commit}}", cwd=mp).stdout.strip()
+    head = _git(c, "rev-parse HEAD", cwd=mp).stdout.strip()
+    if want and want == head:
+        return False
+    _say("fetch", f"moving {mp.relative_to(ROOT)} to {ref}")
+    r = _git(c, f"fetch -q --depth 1 origin tag {ref}", cwd=mp)
+    if r.failed:
+        raise Exit(f"fetch: could not fetch ref '{ref}' from {url}; check the ref and the network")
+    r = _git(c, f"checkout -q --force --detach {ref}", cwd=mp)
+    if r.failed:
+        raise Exit(f"fetch: checkout of {ref} failed: {r.stderr.strip()}")
+    return True
+
+
+def _submodule_ok(c, mp, path):
+    # `git submodule status` prefixes '-' (not initialised), '+' (wrong commit), 'U' (conflict).
+    r = _git(c, f"submodule status -- {path}", cwd=mp)
+    line = r.stdout.strip()
+    return r.ok and line and line[0] not in "-+U" and (mp / path / ".git").exists()
+
+
+def _init_submodule(c, mp, path):
+    _say("fetch", f"submodule {path}")
+    for args in (f"--depth 1 -- {path}", f"-- {path}"):
+        r = _git(c, f"submodule update --init --force {args}", cwd=mp)
+        if r.ok and _submodule_ok(c, mp, path):
+            return
+        # A clone cut short leaves a broken git dir behind: start that submodule afresh.
+        _git(c, f"submodule deinit -q --force -- {path}", cwd=mp)
+        shutil.rmtree(mp / ".git" / "modules" / path, ignore_errors=True)
+        shutil.rmtree(mp / path, ignore_errors=True)
+    raise Exit(
+        f"fetch: submodule {path} failed: {r.stderr.strip().splitlines()[-1:]}; "
+        "check the network or your url.<dir>.insteadOf mirror, then run fetch again"
+    )
+
+
+def _fetch(c, ref, targets):
+    mp = _mp_dir(c)
+    url = c.fastpath.micropython_url
+    if not shutil.which("git"):
+        raise Exit("fetch: git is missing; run: sudo apt-get install -y git")
+    if not (mp / ".git").exists() or _git(c, "rev-parse HEAD", cwd=mp).failed:
+        if mp.exists():
+            _say("fetch", f"{mp.relative_to(ROOT)} is not a usable git tree; cloning afresh")
+            shutil.rmtree(mp)
+        _clone(c, url, ref, mp)
+    else:
+        _checkout_ref(c, mp, url, ref)
+    # Put back anything deleted or changed in the fetched tree (we never edit it).
+    if _git(c, "status --porcelain --untracked-files=no --ignore-submodules", cwd=mp).stdout:
+        _say("fetch", "restoring modified files in the fetched tree")
+        _git(c, "checkout -q --force HEAD", cwd=mp)
+    for path in _needed_submodules(targets):
+        if not _submodule_ok(c, mp, path):
+            _init_submodule(c, mp, path)
+    _say("fetch", f"MicroPython {ref} ready in {mp.relative_to(ROOT)}")
+
+
+def _targets(name):
+    if name == "all":
+        return list(TARGETS.values())
+    names = [n.strip() for n in name.split(",")]
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        raise Exit(f"unknown target '{unknown[0]}'; choose from: {', '.join(TARGETS)}, all")
+    return [TARGETS[n] for n in names]
+
+
+@task(
+    help={
+        "ref": "MicroPython tag to fetch (default: fastpath.micropython_ref, v1.25.0)",
+        "target": "which targets' submodules to initialise: pybv11, unix, qemu or all",
+    }
+)
+def fetch(c, ref=None, target="all"):
+    """Clone MicroPython at the pinned tag and initialise only the submodules we build with."""
+    _fetch(c, ref or c.fastpath.micropython_ref, _targets(target))
+
+
+def _source_date_epoch(c):
+    # Pin the build date to the MicroPython commit, so two builds of one commit are identical.
+    r = _git(c, "log -1 --format=%ct", cwd=_mp_dir(c))
+    return r.stdout.strip() if r.ok else "0"
+
+
+def _make(c, stage, workdir, args, log, env):
+    """Run make with its full output in log; on failure show the last lines and the log."""
+    cmd = ["make", "-C", str(workdir), f"-j{c.fastpath.jobs}"] + [f"{k}={v}" for k, v in args]
+    with open(log, "a") as f:
+        f.write("$ " + " ".join(cmd) + "\n")
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    if proc.returncode:
+        tail = Path(log).read_text(errors="replace").splitlines()[-25:]
+        print("\n".join("    " + line for line in tail), file=sys.stderr)
+        raise Exit(f"build: {stage} failed; full log: {Path(log).relative_to(ROOT)}")
+
+
+def _mpy_cross(c, env):
+    mp = _mp_dir(c)
+    out = BUILD / "mpy-cross"
+    out.mkdir(parents=True, exist_ok=True)
+    _say("mpy-cross", "building from the fetched tree")
+    _make(c, "mpy-cross", mp / "mpy-cross", [("BUILD", out)], out / "build.log", env)
+    return out / "mpy-cross"
+
+
+def _size(elf):
+    r = subprocess.run(
+        ["arm-none-eabi-size" if elf.suffix == ".elf" else "size", str(elf)],
+        capture_output=True,
+        text=True,
+    )
+    if r.returncode:
+        return ""
+    text, data, bss = r.stdout.splitlines()[1].split()[:3]
+    return f"text {text}, data {data}, bss {bss}"
+
+
+def _build(c, targets):
+    mp = _mp_dir(c)
+    if not (mp / "py" / "mpconfig.h").exists():
+        raise Exit("build: MicroPython source missing; run: ./inv fetch")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=_source_date_epoch(c))
+    mpy_cross = _mpy_cross(c, env)
+    for t in targets:
+        t.build_dir.mkdir(parents=True, exist_ok=True)
+        log = t.build_dir / "build.log"
+        log.write_text("")
+        args = [
+            ("BUILD", t.build_dir),
+            ("USER_C_MODULES", ROOT / "usermod"),
+            ("FROZEN_MANIFEST", ROOT / "frozen" / "manifest.py"),
+            ("MICROPY_MANIFEST_FASTPATH_DIR", ROOT),
+            ("MICROPY_MPYCROSS", mpy_cross),
+            ("MICROPY_MPYCROSS_DEPENDENCY", mpy_cross),
+        ] + list(t.make_args.items())
+        _say(t.name, f"make in ports/{t.port} (log: {log.relative_to(ROOT)})")
+        _make(c, t.name, mp / "ports" / t.port, args, log, env)
+        missing = [a for a in t.artifacts if not (t.build_dir / a).exists()]
+        if missing:
+            raise Exit(f"build: {t.name} finished without {', '.join(missing)}; see {log}")
+        main = t.build_dir / t.artifacts[-1]
+        _say(t.name, f"{main.relative_to(ROOT)}: {_size(main)}")
+        for a in t.artifacts[:-1]:
+            _say(t.name, f"{(t.build_dir / a).relative_to(ROOT)}")
+
+
+@task(
+    help={
+        "target": "pybv11 (default), unix, qemu, all, or a comma-separated list",
+        "ref": "MicroPython tag (default v1.25.0)",
+        "jobs": "parallel make jobs (default: this machine's cores)",
+    }
+)
+def build(c, target="pybv11", ref=None, jobs=None):
+    """Fetch what is missing, then build mpy-cross and the firmware into build/<target>/."""
+    targets = _targets(target)
+    if jobs:
+        c.fastpath.jobs = int(jobs)
+    setup(c)
+    _fetch(c, ref or c.fastpath.micropython_ref, targets)
+    _build(c, targets)
+
+
+def _pytest(c, args):
+    r = c.run(f"{sys.executable} -m pytest {args}", warn=True, pty=False, in_stream=False)
+    if r.exited:
+        raise Exit(f"test: pytest exited with {r.exited}", code=r.exited)
+
+
+@task(
+    help={
+        "target": "comma-separated: unix, qemu, device (default: all three; device is "
+        "skipped when no board is on --port)",
+        "port": "serial port of a Pyboard for the device target (default /dev/ttyACM0)",
+        "k": "only tests matching this pytest -k expression",
+        "verbose": "list every test",
+    }
+)
+def test(c, target="unix,qemu,device", port=None, k=None, verbose=False):
+    """Build all three firmwares (incrementally), then run the test suite on the targets."""
+    build(c, target="all")
+    args = f"tests --target {target} --port {port or c.fastpath.port}"
+    if k:
+        args += f" -k '{k}'"
+    _pytest(c, args + (" -v" if verbose else ""))
+
+
+def _qemu_pty(c):
+    """Start the emulated board with its UART on a pty; return (process, pty path)."""
+    elf = TARGETS["qemu"].build_dir / "firmware.elf"
+    if not elf.exists():
+        raise Exit("no build/qemu/firmware.elf; run: ./inv build --target qemu")
+    proc = subprocess.Popen(
+        ["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "none",
+         "-semihosting", "-icount", "shift=0", "-serial", "pty", "-kernel", str(elf)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    for line in proc.stdout:
+        if "redirected to /dev/pts/" in line:
+            return proc, line.split("redirected to ")[1].split()[0]
+    proc.kill()
+    raise Exit("qemu-system-arm did not start; run: ./inv setup")
+
+
+@task(
+    help={
+        "target": "qemu (default), device or unix",
+        "port": "serial port of the board for --target device (default /dev/ttyACM0)",
+    }
+)
+def repl(c, target="qemu", port=None):
+    """Open a MicroPython REPL on the emulator, a board (mpremote) or the unix build."""
+    if target == "unix":
+        binary = TARGETS["unix"].build_dir / "micropython"
+        if not binary.exists():
+            raise Exit("no build/unix/micropython; run: ./inv build --target unix")
+        os.execv(binary, [str(binary)])
+    if target == "device":
+        port = port or c.fastpath.port
+        if not os.path.exists(port):
+            raise Exit(f"repl: no board at {port}; connect the Pyboard or pass --port")
+        c.run(f"{sys.executable} -m mpremote connect {port} repl", pty=True, warn=True)
+        return
+    if target != "qemu":
+        raise Exit(f"repl: unknown target '{target}'; choose qemu, device or unix")
+    proc, pty = _qemu_pty(c)
+    try:
+        print(f"emulated board on {pty}; Ctrl-] leaves the REPL and stops it")
+        c.run(f"{sys.executable} -m mpremote connect {pty} repl", pty=True, warn=True)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@task(help={"source": "also remove the fetched MicroPython tree"})
+def clean(c, source=False):
+    """Remove build outputs (and with --source the fetched MicroPython tree)."""
+    shutil.rmtree(BUILD, ignore_errors=True)
+    _say("clean", "removed build/")
+    if source:
+        mp = _mp_dir(c)
+        shutil.rmtree(mp, ignore_errors=True)
+        shutil.rmtree(mp.with_name(mp.name + ".partial"), ignore_errors=True)
+        _say("clean", f"removed {mp.relative_to(ROOT)}")
+
+
+ns = Collection(setup, fetch, build, test, repl, clean)
+ns.configure(
+    {
+        "fastpath": {
+            "micropython_url": "https://github.com/micropython/micropython",
+            "micropython_ref": "v1.25.0",
+            "micropython_dir": "lib/micropython",
+            "jobs": os.cpu_count() or 2,
+            "port": "/dev/ttyACM0",
+        },
+    }
+)
