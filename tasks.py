@@ -108,11 +108,14 @@ def _missing_python():
 
 @task
 def setup(c):
-    """Install (as root) or check the Debian toolchain, emulator and Python tools."""
+    """Install (as root) or check the Debian toolchain, emulator and Python tools.
+
+    Set fastpath.install to false (INVOKE_FASTPATH_INSTALL=0) to only check, even as root.
+    """
     missing = _missing_apt()
     if missing:
         line = "apt-get install -y " + " ".join(missing)
-        if os.geteuid() != 0:
+        if os.geteuid() != 0 or not c.fastpath.install:
             raise Exit(f"setup: missing {', '.join(missing)}; run: sudo {line}")
         _say("setup", "installing " + " ".join(missing))
         env = {"DEBIAN_FRONTEND": "noninteractive"}
@@ -425,6 +428,7 @@ ns.configure(
             "micropython_ref": "v1.25.0",
             "micropython_dir": "lib/micropython",
             "jobs": os.cpu_count() or 2,
+            "install": True,
             "port": "/dev/ttyACM0",
         },
     }

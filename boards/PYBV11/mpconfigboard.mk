@@ -5,3 +5,8 @@ include $(TOP)/ports/stm32/boards/PYBV11/mpconfigboard.mk
 
 # Named in frozen/manifest.py: the port's usual frozen modules plus Thumb-only code.
 MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
+
+# Upstream compiles frozen native code for plain armv7m on every F4; the F405 has the DSP
+# instructions and a single-precision FPU, so let the emitters use them. override: stm32.mk
+# assigns this variable after this file is read.
+override MPY_CROSS_MCU_ARCH_f4 = armv7emsp
