@@ -408,6 +408,60 @@ def repl(c, target="qemu", port=None):
         proc.wait()
 
 
+def _runner(c, target, port):
+    """A tools.targets runner for target, building its firmware first where we can."""
+    from tools import targets
+
+    if target in ("unix", "qemu"):
+        build(c, target=target)
+        return targets.UnixTarget() if target == "unix" else targets.QemuTarget()
+    if target == "device":
+        port = port or c.fastpath.port
+        if not os.path.exists(port):
+            raise Exit(f"no board at {port}; connect the Pyboard (running this firmware) or "
+                       "pass --port")
+        return targets.DeviceTarget(port)
+    raise Exit(f"unknown target '{target}'; choose qemu, unix or device")
+
+
+@task(
+    help={
+        "target": "qemu (default: exact instruction counts), unix (ns) or device (cycles)",
+        "port": "serial port of the board for --target device (default /dev/ttyACM0)",
+        "kernel": "only this kernel (crc32, fir_q15, popcount, rgb565)",
+        "json": "also write the JSON report to this file",
+        "repeat": "measurements per tier; min and median are kept (default 5)",
+        "docs": "rewrite docs/benchmarks.md, .json and .png from this run (qemu only)",
+    }
+)
+def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=False):
+    """Time every tier of every kernel on a target: table, JSON and PNG in build/bench/."""
+    from tools import bench as report
+
+    kernels = report.KERNELS
+    if kernel:
+        if kernel not in kernels:
+            raise Exit(f"unknown kernel '{kernel}'; choose from: {', '.join(kernels)}")
+        kernels = (kernel,)
+    if docs and (target != "qemu" or kernel):
+        raise Exit("--docs records the emulator's full run: use it with --target qemu alone")
+    runner = _runner(c, target, port)
+    try:
+        rep = report.collect(runner, kernels, int(repeat),
+                             progress=lambda s: print(s, file=sys.stderr, flush=True))
+    finally:
+        runner.close()
+    print(report.markdown(rep))
+    goals = report.goals_markdown(rep)
+    if goals:
+        print("\n" + goals)
+    for path in report.write(rep, json):
+        _say("bench", f"wrote {path}")
+    if docs:
+        report.write_docs(rep)
+        _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
+
+
 @task(help={"source": "also remove the fetched MicroPython tree"})
 def clean(c, source=False):
     """Remove build outputs (and with --source the fetched MicroPython tree)."""
@@ -420,7 +474,7 @@ def clean(c, source=False):
         _say("clean", f"removed {mp.relative_to(ROOT)}")
 
 
-ns = Collection(setup, fetch, build, test, repl, clean)
+ns = Collection(setup, fetch, build, test, bench, repl, clean)
 ns.configure(
     {
         "fastpath": {

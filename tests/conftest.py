@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from targets import QEMU_FIRMWARE, UNIX_BINARY, DeviceTarget, QemuTarget, UnixTarget
+from tools.targets import QEMU_FIRMWARE, UNIX_BINARY, DeviceTarget, QemuTarget, UnixTarget
 
 ALL_TARGETS = ("unix", "qemu", "device")
 

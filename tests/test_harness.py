@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from targets import QemuTarget, TargetError, TargetTimeout
+from tools.targets import QemuTarget, TargetError, TargetTimeout
 
 HERE = Path(__file__).resolve().parent
 
