@@ -1,0 +1,82 @@
+// RGB888 to big-endian RGB565, four pixels (12 bytes in, 8 bytes out) per iteration.
+#include "kernels.h"
+
+// Halfword packing and byte swapping: one PKHBT/PKHTB/REV16 each on Cortex-M4 (DSP), and the
+// same arithmetic in plain C elsewhere.
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+static inline uint32_t pack_lo_hi(uint32_t lo, uint32_t hi) { // lo[15:0] | hi[31:16]
+    uint32_t r;
+    __asm__ ("pkhbt %0, %1, %2" : "=r" (r) : "r" (lo), "r" (hi));
+    return r;
+}
+static inline uint32_t pack_lo_lo(uint32_t lo, uint32_t hi) { // lo[15:0] | hi[15:0] << 16
+    uint32_t r;
+    __asm__ ("pkhbt %0, %1, %2, lsl #16" : "=r" (r) : "r" (lo), "r" (hi));
+    return r;
+}
+static inline uint32_t pack_hi_hi(uint32_t lo, uint32_t hi) { // lo[31:16] >> 16 | hi[31:16]
+    uint32_t r;
+    __asm__ ("pkhtb %0, %1, %2, asr #16" : "=r" (r) : "r" (hi), "r" (lo));
+    return r;
+}
+#else
+static inline uint32_t pack_lo_hi(uint32_t lo, uint32_t hi) {
+    return (lo & 0xFFFF) | (hi & 0xFFFF0000);
+}
+static inline uint32_t pack_lo_lo(uint32_t lo, uint32_t hi) {
+    return (lo & 0xFFFF) | (hi << 16);
+}
+static inline uint32_t pack_hi_hi(uint32_t lo, uint32_t hi) {
+    return (lo >> 16) | (hi & 0xFFFF0000);
+}
+#endif
+
+static inline uint32_t ror32(uint32_t v, unsigned int n) {
+    return (v >> n) | (v << (32 - n));
+}
+
+// Swap the bytes of each halfword (REV16 from ARMv6 on; GCC 12 does not spot the C idiom).
+static inline uint32_t rev16(uint32_t v) {
+    #if defined(__GNUC__) && defined(__ARM_ARCH) && __ARM_ARCH >= 6
+    __asm__ ("rev16 %0, %1" : "=r" (v) : "r" (v));
+    return v;
+    #else
+    return ((v >> 8) & 0x00FF00FF) | ((v & 0x00FF00FF) << 8);
+    #endif
+}
+
+// rgb565(src, dst): v = (r & 0xF8) << 8 | (g & 0xFC) << 3 | b >> 3; dst[2i:2i+2] = v big-endian.
+void fastpath_rgb565_raw(const uint8_t *src, uint8_t *dst, size_t npix) {
+    // 0x07E007E0 is no Thumb-2 immediate: keep it in a register for AND with a shifted operand.
+    uint32_t mg = 0x07E007E0;
+    #if defined(__GNUC__) && defined(__thumb2__)
+    __asm__ ("" : "+r" (mg));
+    #endif
+    const uint8_t *end = src + (npix & ~(size_t)3) * 3;
+    while (src != end) {
+        // Bytes in: w0 = R0 G0 B0 R1, w1 = G1 B1 R2 G2, w2 = B2 R3 G3 B3 (little-endian words).
+        uint32_t w0 = fastpath_load_le32(src);
+        uint32_t w1 = fastpath_load_le32(src + 4);
+        uint32_t w2 = fastpath_load_le32(src + 8);
+        uint32_t rg = pack_lo_hi(w0, w1); // R0 G0 R2 G2
+        uint32_t gb = pack_lo_hi(w1, w2); // G1 B1 G3 B3
+        uint32_t br = pack_lo_hi(w2, w0); // B2 R3 B0 R1
+        // Two pixels per word, one in each halfword: v02 = v0 | v2 << 16, v13 = v1 | v3 << 16.
+        // The masked fields never wrap, so each shift can be a rotation: one AND with an
+        // immediate, then one ORR with a rotated operand.
+        uint32_t v02 = ror32(rg & 0x00F800F8, 24) | (mg & (rg >> 5)) | ror32(br & 0x00F800F8, 19);
+        uint32_t v13 = ror32(br & 0xF800F800, 16) | (mg & (gb << 3)) | ror32(gb & 0xF800F800, 11);
+        fastpath_store_le32(dst, rev16(pack_lo_lo(v02, v13))); // v0 v1
+        fastpath_store_le32(dst + 4, rev16(pack_hi_hi(v02, v13))); // v2 v3
+        src += 12;
+        dst += 8;
+    }
+    // Tail: up to 3 pixels.
+    for (npix &= 3; npix != 0; npix -= 1) {
+        uint32_t r = src[0], g = src[1], b = src[2];
+        dst[0] = (uint8_t)((r & 0xF8) | (g >> 5));
+        dst[1] = (uint8_t)(((g << 3) & 0xE0) | (b >> 3));
+        src += 3;
+        dst += 2;
+    }
+}
