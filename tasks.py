@@ -462,6 +462,102 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
         _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
 
 
+@task(
+    help={
+        "dfu": "the image to write (default: build/PYBV11/firmware.dfu)",
+        "dry_run": "check the file and print the command, without looking for a board",
+    }
+)
+def flash(c, dfu=None, dry_run=False):
+    """Check a .dfu image, then write it to a Pyboard in DFU mode (dfu-util, else pydfu)."""
+    from tools import flash as flashing
+
+    path = Path(dfu) if dfu else TARGETS["pybv11"].build_dir / "firmware.dfu"
+    if not path.is_file():
+        raise Exit(f"flash: no file {path}; check --dfu" if dfu else
+                   f"flash: no {path.relative_to(ROOT)}; run: ./inv build")
+    try:
+        flashing.flash(path, pydfu=_mp_dir(c) / "tools" / "pydfu.py", dry_run=dry_run)
+    except flashing.FlashError as e:
+        raise Exit(str(e))
+
+
+@task(help={"port": "serial port of the running Pyboard (default /dev/ttyACM0)"})
+def bootloader(c, port=None):
+    """Ask a running Pyboard to enter DFU mode (machine.bootloader()), ready for flash."""
+    from tools import flash as flashing
+
+    port = port or c.fastpath.port
+    if not os.path.exists(port):
+        raise Exit(f"bootloader: no board at {port}; connect the Pyboard and pass --port, or "
+                   "enter DFU mode with the BOOT0 jumper (docs/flashing.md)")
+    try:
+        flashing.enter_bootloader(port)
+    except flashing.FlashError as e:
+        raise Exit(str(e))
+    _say("bootloader", f"the board on {port} is entering DFU mode; now run: ./inv flash")
+
+
+@task(
+    positional=["files"],
+    help={
+        "files": ".py files and package folders, comma-separated (a folder keeps its "
+        "package name)",
+        "port": "serial port of the board, or the pty ./inv emulator prints "
+        "(default /dev/ttyACM0)",
+        "target": "device (default): the board on --port; qemu without --port: boot a fresh "
+        "emulator, deploy, run, stop it",
+        "run": "Python to execute after copying, e.g. 'import app; app.main()' (with "
+        "--target qemu the default imports what was copied)",
+    },
+)
+def deploy(c, files=None, port=None, target="device", run=None):
+    """Compile modules with mpy-cross and copy the .mpy files to a running board: no reflash."""
+    from tools import deploy as deploying
+
+    if files and files.startswith("-"):  # invoke hands a flag after `deploy` to FILES
+        raise Exit(f"deploy: '{files}' is not a file; for help run: ./inv --help deploy")
+    paths = (files or "").replace(",", " ").split()
+    if target not in ("device", "qemu"):
+        raise Exit(f"deploy: unknown target '{target}'; choose device or qemu")
+    try:
+        if target == "qemu" and not port:
+            deploying.deploy_to_emulator(paths, run=run,
+                                         firmware_version=c.fastpath.micropython_ref)
+        else:
+            deploying.deploy(port or c.fastpath.port, paths, run=run,
+                             firmware_version=c.fastpath.micropython_ref)
+    except deploying.DeployError as e:
+        raise Exit(str(e))
+
+
+@task
+def emulator(c):
+    """Boot the emulated board and keep it running, printing its pty for deploy and repl."""
+    from tools.targets import QEMU_FIRMWARE, QemuTarget
+
+    if not QEMU_FIRMWARE.exists():
+        raise Exit("emulator: no build/qemu/firmware.elf; run: ./inv build --target qemu")
+    # QemuTarget's QEMU dies with this process, however it ends.
+    qemu = QemuTarget()
+    try:
+        qemu.start()
+    except RuntimeError as e:
+        raise Exit(f"emulator: {e}; run: ./inv setup")
+    pty = qemu.device
+    _say("emulator", f"emulated board on {pty}; Ctrl-C stops it. In another shell:")
+    print(f"    ./inv deploy --port {pty} app.py --run 'import app'", flush=True)
+    print(f"    ./inv repl --target device --port {pty}", flush=True)
+    try:
+        for _ in qemu.proc.stdout:  # QEMU's own messages; the loop ends when QEMU does
+            pass
+        _say("emulator", f"QEMU exited with {qemu.proc.wait()}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        qemu.stop()
+
+
 @task(help={"source": "also remove the fetched MicroPython tree"})
 def clean(c, source=False):
     """Remove build outputs (and with --source the fetched MicroPython tree)."""
@@ -474,7 +570,7 @@ def clean(c, source=False):
         _say("clean", f"removed {mp.relative_to(ROOT)}")
 
 
-ns = Collection(setup, fetch, build, test, bench, repl, clean)
+ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator, clean)
 ns.configure(
     {
         "fastpath": {

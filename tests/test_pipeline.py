@@ -99,16 +99,6 @@ def test_pyboard_firmware_within_flash_budget():
     assert text_used <= text_len
 
 
-def test_dfu_image_targets_internal_flash():
-    from tools import dfuse
-
-    images = dfuse.validate((BUILD / "PYBV11" / "firmware.dfu").read_bytes())
-    addresses = [address for address, _ in images]
-    assert addresses[0] == 0x08000000
-    assert (BUILD / "PYBV11" / "firmware0.bin").read_bytes() == images[0][1]
-    assert (BUILD / "PYBV11" / "firmware1.bin").read_bytes() == images[1][1]
-
-
 def test_rebuild_with_nothing_changed_rebuilds_nothing():
     t0 = time.monotonic()
     code, out = inv("build", "--target", "all")

@@ -21,7 +21,7 @@ import time
 from array import array
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the project, above tools/
 UNIX_BINARY = ROOT / "build" / "unix" / "micropython"
 QEMU_FIRMWARE = ROOT / "build" / "qemu" / "firmware.elf"
 QEMU_ARGS = (

@@ -21,3 +21,9 @@ MPY_CROSS_FLAGS += -march=armv7emsp
 
 # Named in frozen/manifest.py: Thumb-only code (the port has no frozen modules of its own).
 MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
+
+# littlefs, so `./inv deploy` can mount a RAM block device on the emulator and copy .mpy files
+# onto it (the emulated board has no flash filesystem of its own). Version 1, not 2: littlefs2
+# stamps files with mp_hal_time_ns(), which this clockless port lacks, and its 64-bit division
+# pulls in a libgcc unwind table (.ARM.exidx) that upstream's mps2.ld has no place for.
+MICROPY_VFS_LFS1 = 1
