@@ -13,7 +13,6 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 ROOT = Path(__file__).resolve().parent
-BUILD = ROOT / "build"
 
 # Debian packages the build, the emulator and flashing need, by the command each provides.
 APT_PACKAGES = {
@@ -41,9 +40,9 @@ class Target:
         self.artifacts = artifacts
         self.make_args = make_args
 
-    @property
-    def build_dir(self):
-        return BUILD / self.out
+    def out_dir(self, c):
+        """build/<out>/, or under fastpath.build_dir when that is set (as the tests do)."""
+        return ROOT / c.fastpath.build_dir / self.out
 
 
 TARGETS = {
@@ -79,6 +78,12 @@ TARGETS = {
 
 def _mp_dir(c):
     return ROOT / c.fastpath.micropython_dir
+
+
+def _rel(path):
+    # Paths inside the project are shown relative to it, others in full.
+    path = Path(path)
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def _say(stage, text):
@@ -144,7 +149,7 @@ def _clone(c, url, ref, dest):
     leaves a half-made tree where a finished one is expected."""
     tmp = dest.with_name(dest.name + ".partial")
     if tmp.exists():
-        _say("fetch", f"removing unfinished clone {tmp.relative_to(ROOT)}")
+        _say("fetch", f"removing unfinished clone {_rel(tmp)}")
         shutil.rmtree(tmp)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     _say("fetch", f"cloning {url} at {ref}")
@@ -172,7 +177,7 @@ def _checkout_ref(c, mp, url, ref):
     head = _git(c, "rev-parse HEAD", cwd=mp).stdout.strip()
     if want and want == head:
         return False
-    _say("fetch", f"moving {mp.relative_to(ROOT)} to {ref}")
+    _say("fetch", f"moving {_rel(mp)} to {ref}")
     r = _git(c, f"fetch -q --depth 1 origin tag {ref}", cwd=mp)
     if r.failed:
         raise Exit(f"fetch: could not fetch ref '{ref}' from {url}; check the ref and the network")
@@ -212,7 +217,7 @@ def _fetch(c, ref, targets):
         raise Exit("fetch: git is missing; run: sudo apt-get install -y git")
     if not (mp / ".git").exists() or _git(c, "rev-parse HEAD", cwd=mp).failed:
         if mp.exists():
-            _say("fetch", f"{mp.relative_to(ROOT)} is not a usable git tree; cloning afresh")
+            _say("fetch", f"{_rel(mp)} is not a usable git tree; cloning afresh")
             shutil.rmtree(mp)
         _clone(c, url, ref, mp)
     else:
@@ -224,7 +229,10 @@ def _fetch(c, ref, targets):
     for path in _needed_submodules(targets):
         if not _submodule_ok(c, mp, path):
             _init_submodule(c, mp, path)
-    _say("fetch", f"MicroPython {ref} ready in {mp.relative_to(ROOT)}")
+        elif _git(c, "status --porcelain --untracked-files=no", cwd=mp / path).stdout:
+            _say("fetch", f"restoring modified files in {path}")
+            _git(c, "checkout -q --force HEAD", cwd=mp / path)
+    _say("fetch", f"MicroPython {ref} ready in {_rel(mp)}")
 
 
 def _targets(name):
@@ -257,19 +265,26 @@ def _source_date_epoch(c):
 def _make(c, stage, workdir, args, log, env):
     """Run make with its full output in log; on failure show the last lines and the log."""
     cmd = ["make", "-C", str(workdir), f"-j{c.fastpath.jobs}"] + [f"{k}={v}" for k, v in args]
-    with open(log, "a") as f:
-        f.write("$ " + " ".join(cmd) + "\n")
-        f.flush()
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    try:
+        with open(log, "a") as f:
+            f.write("$ " + " ".join(cmd) + "\n")
+            f.flush()
+            proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    except OSError as e:
+        raise Exit(f"build: {stage}: cannot write {_rel(log)} ({e.strerror}); free some space "
+                   "(./inv clean removes build/) and run build again")
     if proc.returncode:
         tail = Path(log).read_text(errors="replace").splitlines()[-25:]
         print("\n".join("    " + line for line in tail), file=sys.stderr)
-        raise Exit(f"build: {stage} failed; full log: {Path(log).relative_to(ROOT)}")
+        if any("No space left on device" in line for line in tail):
+            raise Exit(f"build: {stage} failed: no space left on device for {_rel(log.parent)}; "
+                       "free some space (./inv clean removes build/) and run build again")
+        raise Exit(f"build: {stage} failed; full log: {_rel(log)}")
 
 
 def _mpy_cross(c, env):
     mp = _mp_dir(c)
-    out = BUILD / "mpy-cross"
+    out = ROOT / c.fastpath.build_dir / "mpy-cross"
     out.mkdir(parents=True, exist_ok=True)
     _say("mpy-cross", "building from the fetched tree")
     _make(c, "mpy-cross", mp / "mpy-cross", [("BUILD", out)], out / "build.log", env)
@@ -295,26 +310,27 @@ def _build(c, targets):
     env = dict(os.environ, SOURCE_DATE_EPOCH=_source_date_epoch(c))
     mpy_cross = _mpy_cross(c, env)
     for t in targets:
-        t.build_dir.mkdir(parents=True, exist_ok=True)
-        log = t.build_dir / "build.log"
+        out = t.out_dir(c)
+        out.mkdir(parents=True, exist_ok=True)
+        log = out / "build.log"
         log.write_text("")
         args = [
-            ("BUILD", t.build_dir),
+            ("BUILD", out),
             ("USER_C_MODULES", ROOT / "usermod"),
             ("FROZEN_MANIFEST", ROOT / "frozen" / "manifest.py"),
             ("MICROPY_MANIFEST_FASTPATH_DIR", ROOT),
             ("MICROPY_MPYCROSS", mpy_cross),
             ("MICROPY_MPYCROSS_DEPENDENCY", mpy_cross),
         ] + list(t.make_args.items())
-        _say(t.name, f"make in ports/{t.port} (log: {log.relative_to(ROOT)})")
+        _say(t.name, f"make in ports/{t.port} (log: {_rel(log)})")
         _make(c, t.name, mp / "ports" / t.port, args, log, env)
-        missing = [a for a in t.artifacts if not (t.build_dir / a).exists()]
+        missing = [a for a in t.artifacts if not (out / a).exists()]
         if missing:
             raise Exit(f"build: {t.name} finished without {', '.join(missing)}; see {log}")
-        main = t.build_dir / t.artifacts[-1]
-        _say(t.name, f"{main.relative_to(ROOT)}: {_size(main)}")
+        main = out / t.artifacts[-1]
+        _say(t.name, f"{_rel(main)}: {_size(main)}")
         for a in t.artifacts[:-1]:
-            _say(t.name, f"{(t.build_dir / a).relative_to(ROOT)}")
+            _say(t.name, _rel(out / a))
 
 
 @task(
@@ -360,7 +376,7 @@ def test(c, target="unix,qemu,device", port=None, k=None, verbose=False):
 
 def _qemu_pty(c):
     """Start the emulated board with its UART on a pty; return (process, pty path)."""
-    elf = TARGETS["qemu"].build_dir / "firmware.elf"
+    elf = TARGETS["qemu"].out_dir(c) / "firmware.elf"
     if not elf.exists():
         raise Exit("no build/qemu/firmware.elf; run: ./inv build --target qemu")
     proc = subprocess.Popen(
@@ -387,7 +403,7 @@ def _qemu_pty(c):
 def repl(c, target="qemu", port=None):
     """Open a MicroPython REPL on the emulator, a board (mpremote) or the unix build."""
     if target == "unix":
-        binary = TARGETS["unix"].build_dir / "micropython"
+        binary = TARGETS["unix"].out_dir(c) / "micropython"
         if not binary.exists():
             raise Exit("no build/unix/micropython; run: ./inv build --target unix")
         os.execv(binary, [str(binary)])
@@ -472,10 +488,10 @@ def flash(c, dfu=None, dry_run=False):
     """Check a .dfu image, then write it to a Pyboard in DFU mode (dfu-util, else pydfu)."""
     from tools import flash as flashing
 
-    path = Path(dfu) if dfu else TARGETS["pybv11"].build_dir / "firmware.dfu"
+    path = Path(dfu) if dfu else TARGETS["pybv11"].out_dir(c) / "firmware.dfu"
     if not path.is_file():
         raise Exit(f"flash: no file {path}; check --dfu" if dfu else
-                   f"flash: no {path.relative_to(ROOT)}; run: ./inv build")
+                   f"flash: no {_rel(path)}; run: ./inv build")
     try:
         flashing.flash(path, pydfu=_mp_dir(c) / "tools" / "pydfu.py", dry_run=dry_run)
     except flashing.FlashError as e:
@@ -561,13 +577,14 @@ def emulator(c):
 @task(help={"source": "also remove the fetched MicroPython tree"})
 def clean(c, source=False):
     """Remove build outputs (and with --source the fetched MicroPython tree)."""
-    shutil.rmtree(BUILD, ignore_errors=True)
-    _say("clean", "removed build/")
+    build_dir = ROOT / c.fastpath.build_dir
+    shutil.rmtree(build_dir, ignore_errors=True)
+    _say("clean", f"removed {_rel(build_dir)}/")
     if source:
         mp = _mp_dir(c)
         shutil.rmtree(mp, ignore_errors=True)
         shutil.rmtree(mp.with_name(mp.name + ".partial"), ignore_errors=True)
-        _say("clean", f"removed {mp.relative_to(ROOT)}")
+        _say("clean", f"removed {_rel(mp)}")
 
 
 ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator, clean)
@@ -577,6 +594,7 @@ ns.configure(
             "micropython_url": "https://github.com/micropython/micropython",
             "micropython_ref": "v1.25.0",
             "micropython_dir": "lib/micropython",
+            "build_dir": "build",
             "jobs": os.cpu_count() or 2,
             "install": True,
             "port": "/dev/ttyACM0",

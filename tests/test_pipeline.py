@@ -4,34 +4,19 @@ These run once on the host, not per target. They use the firmware `./inv test` h
 built, and for fault paths a throwaway MicroPython clone in a temporary folder.
 """
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from invoke_cli import inv
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
-INVOKE = [sys.executable, "-m", "invoke"]
 MP = ROOT / "lib" / "micropython"
-
-
-def inv(*args, env=None, timeout=600):
-    """Run an invoke task as a user would; return (exit code, combined output)."""
-    full_env = dict(os.environ, **(env or {}))
-    proc = subprocess.run(
-        INVOKE + list(args),
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
 
 
 def _elf_symbols(elf):
