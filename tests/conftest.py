@@ -52,6 +52,21 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("target", names, indirect=True, scope="session")
 
 
+def pytest_collection_modifyitems(config, items):
+    # A test marked targets(...) runs only when one of its targets was selected: it is
+    # deselected, not skipped, otherwise (also one that starts its own emulator).
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("targets")
+        if marker and not any(t in config.fastpath_targets for t in marker.args):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 class _Targets:
     """The session's target instances, made on first use and closed at the end."""
 

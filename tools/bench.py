@@ -12,8 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
 DOCS = ROOT / "docs"
-KERNELS = ("crc32", "fir_q15", "popcount", "rgb565")
-UNIT_OF_WORK = {"crc32": "byte", "fir_q15": "tap", "popcount": "byte", "rgb565": "pixel"}
+KERNELS = ("crc32", "fir_q15", "popcount", "rgb565", "toggle")
+UNIT_OF_WORK = {"crc32": "byte", "fir_q15": "tap", "popcount": "byte", "rgb565": "pixel",
+                "toggle": "toggle"}
 LADDER = ("py", "opt", "native", "mem", "viper", "asm", "c", "hw")
 PYBOARD_HZ = 168_000_000
 
@@ -78,7 +79,7 @@ def report(target_name, unit, lines, repeat):
         "micropython": _git("describe", "--tags", cwd=ROOT / "lib" / "micropython"),
         "repeat": repeat,
         "workloads": "crc32 over 4 KiB; fir_q15 on 256 samples x 32 taps; popcount over "
-        "4 KiB; rgb565 over 1024 pixels",
+        "4 KiB; rgb565 over 1024 pixels; toggle 1000 times (boards only)",
         "rows": rows,
     }
 
@@ -110,6 +111,8 @@ def markdown(rep):
         extra = ""
         if unit == "cycles":
             extra = " ({:.1f} us)".format(r["per_call"] / PYBOARD_HZ * 1e6)
+            if r["kernel"] == "toggle":
+                extra += " = {:,.0f} toggles/s".format(PYBOARD_HZ / r["per_unit"])
         lines.append(
             "| {} | {} | {:,.0f}{} | {:,.0f} | {:.2f} per {} | {} | {} |".format(
                 r["kernel"],
@@ -170,6 +173,12 @@ def goals(rep):
         if py and opt:
             x = py["per_call"] / opt["per_call"]
             out.append(("{} opt faster than py".format(kernel), "{:.2f}x".format(x), x > 1))
+    py = _row(rep, "toggle", "py")
+    for tier in ("viper", "asm"):
+        r = _row(rep, "toggle", tier)
+        if py and r:
+            x = py["per_call"] / r["per_call"]
+            out.append(("toggle {} >= 10x over py".format(tier), "{:.1f}x".format(x), x >= 10))
     return out
 
 

@@ -1,21 +1,31 @@
 """What this board has, decided once at import: the one place that knows the hardware.
 
-NAME is "pyboard" (STM32F405 at 168 MHz), "qemu" (QEMU's mps2-an386, a Cortex-M4) or
-"unix". Kernels that touch registers ask this module, never sys.platform themselves.
+NAME is "pyboard" (STM32F405 at 168 MHz), "qemu" (QEMU's mps2-an386, a Cortex-M4), "unix",
+or "cpython" when the package is imported by CPython (only the py and opt rungs run there). Kernels that touch registers ask this module, never sys.platform themselves.
 """
 
 import sys
 
-from micropython import const
+try:
+    from micropython import const
+except ImportError:  # CPython runs the py and opt rungs too
 
-if sys.platform == "pyboard":
+    def const(x):
+        return x
+
+
+if sys.implementation.name != "micropython":
+    NAME = "cpython"
+elif sys.platform == "pyboard":
     NAME = "pyboard"
 elif sys.platform == "qemu":
     NAME = "qemu"
 else:
     NAME = "unix"
 
-THUMB = NAME != "unix"  # inline Thumb assembler (asm tiers) is frozen in
+THUMB = NAME in ("pyboard", "qemu")  # inline Thumb assembler (asm tiers) is frozen in
+TOGGLE = NAME in ("pyboard", "qemu")  # a pin the toggle kernel can drive
+COMPILED = NAME != "cpython"  # native and viper code runs
 
 # QEMU mps2-an386 peripherals (Arm AN386 application note; QEMU hw/arm/mps2.c).
 # CMSDK APB timer 0, clocked at 25 MHz: under -icount shift=0 one tick is 40 instructions.
@@ -27,3 +37,46 @@ QEMU_TIMER_HZ = const(25_000_000)
 QEMU_INSTRUCTIONS_PER_TICK = const(40)
 # FPGA I/O block: LED0 register, two user LEDs in bits 0..1.
 QEMU_FPGAIO_LED0 = const(0x40028000)
+
+
+# The toggle kernel's pin, as (register address, bit mask): the register every rung below
+# `py` writes, read back by the tests. On the Pyboard it is X1 = PA0's output data register,
+# named by the stm module; on the emulator LED0 of the FPGA I/O block.
+if NAME == "pyboard":
+    import stm
+
+    TOGGLE_REG = stm.GPIOA + stm.GPIO_ODR
+    TOGGLE_MASK = 1 << 0  # PA0
+elif NAME == "qemu":
+    TOGGLE_REG = QEMU_FPGAIO_LED0
+    TOGGLE_MASK = 1 << 0  # LED0
+else:
+    TOGGLE_REG = TOGGLE_MASK = None
+
+_pin = None
+
+
+def toggle_pin():
+    """The toggle kernel's pin as an object with value(), made an output on first use."""
+    global _pin
+    if _pin is None:
+        if NAME == "pyboard":
+            import machine
+
+            _pin = machine.Pin("X1", machine.Pin.OUT)
+        elif NAME == "qemu":
+            _pin = _Led()
+        else:
+            raise OSError("this board has no pin for the toggle kernel")
+    return _pin
+
+
+class _Led:
+    # LED0 of the emulator's FPGA I/O block with a Pin's value() method, so the py rung of
+    # toggle is the same code on both boards.
+    def value(self, v=None):
+        import machine
+
+        if v is None:
+            return machine.mem32[QEMU_FPGAIO_LED0] & 1
+        machine.mem32[QEMU_FPGAIO_LED0] = (machine.mem32[QEMU_FPGAIO_LED0] & ~1) | (1 if v else 0)

@@ -1,0 +1,148 @@
+"""crc32(data, crc=0) -> int: CRC-32 exactly as zlib.crc32, at every rung of the ladder.
+
+data is any buffer (its raw bytes), crc the running value; see docs/kernels.md.
+"""
+
+from array import array
+
+try:
+    import micropython
+    from micropython import const
+except ImportError:  # CPython: only py and opt run
+    from ._check import const, micropython, ptr8, ptr32, uint
+
+from . import _check
+
+_POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
+_TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray
+_TC_B = const(0x42)  # ord("B")
+_TC_b = const(0x62)  # ord("b")
+
+
+def py(data, crc=0):
+    # Reference tier: the textbook bit-at-a-time CRC over the raw bytes.
+    _check.crc32(data, crc)
+    crc ^= 0xFFFFFFFF
+    for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode
+        crc ^= b
+        for _ in range(8):
+            if crc & 1:
+                crc = (crc >> 1) ^ _POLY
+            else:
+                crc >>= 1
+    return crc ^ 0xFFFFFFFF
+
+
+def _table():
+    t = array("I", range(256))
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ _POLY if c & 1 else c >> 1
+        t[i] = c
+    return t
+
+
+TABLE = _table()  # TABLE[i]: the CRC step of byte i; 1 KB, built once, shared with asm
+
+
+def _raw(data):
+    # data itself when its items are bytes (walked in place), else a copy of its raw bytes.
+    tc = _check.typecode(data)
+    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
+        return data
+    return bytes(data)
+
+
+# opt and native: table driven, a byte a step, with the CRC kept as two 16-bit halves. On a
+# 32-bit board small ints have 31 bits: a 32-bit CRC would be a long int, and every operation
+# on it would allocate. A signed "b" item is negative; the & 0xFF after the xor still picks the
+# right entry.
+_LO = array("H", (v & 0xFFFF for v in TABLE))  # TABLE split in halves, built once
+_HI = array("H", (v >> 16 for v in TABLE))
+
+
+def opt(data, crc=0):
+    _check.crc32(data, crc)
+    tl = _LO
+    th = _HI
+    crc ^= 0xFFFFFFFF
+    lo = crc & 0xFFFF
+    hi = crc >> 16
+    for b in _raw(data):
+        i = (lo ^ b) & 0xFF
+        lo = tl[i] ^ (lo >> 8) ^ ((hi & 0xFF) << 8)
+        hi = th[i] ^ (hi >> 8)
+    return ((hi << 16) | lo) ^ 0xFFFFFFFF
+
+
+@micropython.native
+def native(data, crc=0):
+    # opt under the native emitter.
+    _check.crc32(data, crc)
+    tl = _LO
+    th = _HI
+    crc ^= 0xFFFFFFFF
+    lo = crc & 0xFFFF
+    hi = crc >> 16
+    for b in _raw(data):
+        i = (lo ^ b) & 0xFF
+        lo = tl[i] ^ (lo >> 8) ^ ((hi & 0xFF) << 8)
+        hi = th[i] ^ (hi >> 8)
+    return ((hi << 16) | lo) ^ 0xFFFFFFFF
+
+
+# c and t are the first two locals: the only ones the Thumb emitter keeps in registers (the
+# rest live on the stack). p: raw bytes, n of them; bytes are stepped one at a time up to a word
+# boundary, then w walks four aligned words a pass (little-endian: the low byte is the first),
+# then the last n & 15 bytes. c is a uint so that c >> 8 is a logical shift on the 32-bit board;
+# on 64-bit unix it never exceeds 32 bits, and ones masks the result for both. About 18.5 Thumb
+# instructions a byte in the word loop (mpy-cross -march=armv7emsp, disassembled).
+@micropython.viper
+def _viper(c: uint, t: ptr32, data, n: int) -> uint:
+    ones = uint(0xFFFFFFFF)  # >= 2**30: would be a Python object as a literal on the board
+    p = ptr8(data)
+    c ^= ones
+    while n and (uint(p) & 3):
+        c = uint(t[(c ^ p[0]) & 0xFF]) ^ (c >> 8)
+        p = ptr8(uint(p) + 1)
+        n -= 1
+    w = ptr32(p)
+    k = n >> 4
+    while k:
+        c ^= uint(w[0])
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c ^= uint(w[1])
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c ^= uint(w[2])
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c ^= uint(w[3])
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        c = uint(t[c & 0xFF]) ^ (c >> 8)
+        w = ptr32(uint(w) + 16)
+        k -= 1
+    p = ptr8(w)
+    n &= 15
+    while n:
+        c = uint(t[(c ^ p[0]) & 0xFF]) ^ (c >> 8)
+        p = ptr8(uint(p) + 1)
+        n -= 1
+    return (c ^ ones) & ones
+
+
+def viper(data, crc=0):
+    # Checked before the pointer walk: viper has no bounds checks. int() passes a bool or an
+    # int subclass as a plain int (viper converts only those to a uint in full).
+    n = _check.crc32(data, crc)
+    return _viper(int(crc), TABLE, data, n)

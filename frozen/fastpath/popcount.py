@@ -1,0 +1,135 @@
+"""popcount(data) -> int: the number of set bits in the raw bytes of a buffer.
+
+See docs/kernels.md. native and viper allocate nothing on the success path (see opt for the
+one exception in native).
+"""
+
+try:
+    import micropython
+    from micropython import const
+except ImportError:  # CPython: only py and opt run
+    from ._check import const, micropython, ptr8, ptr32, uint
+
+from . import _check
+
+_TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray
+_TC_B = const(0x42)  # ord("B")
+_TC_b = const(0x62)  # ord("b")
+_TC_f = const(0x66)  # ord("f")
+_TC_d = const(0x64)  # ord("d")
+
+
+def py(data):
+    # Reference tier: test each bit of each raw byte.
+    _check.popcount(data)
+    n = 0
+    for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode
+        for i in range(8):
+            if b & (1 << i):
+                n += 1
+    return n
+
+
+_POP = bytes(bin(i).count("1") for i in range(256))  # _POP[b]: set bits in byte b
+
+
+# opt and native walk the buffer in place, one table lookup a byte:
+# - byte items (bytes, bytearray, "B", "b"): directly; a negative "b" item indexes _POP from
+#   the end, and _POP[-1] is _POP[255];
+# - wider integer items, a byte of the item at a time; a negative item v of k bytes has
+#   8 * k - popcount(~v) bits set, and ~v >= 0. No allocation while the items are small ints
+#   (always on 64-bit builds; on 32-bit boards, items within +-2**30);
+# - float items: a copy of their raw bytes (the one case that allocates).
+def opt(data):
+    nb = _check.popcount(data)
+    t = _POP
+    n = 0
+    tc = _check.typecode(data)
+    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
+        for b in data:
+            n += t[b]
+    elif tc == _TC_f or tc == _TC_d:
+        for b in bytes(data):
+            n += t[b]
+    elif nb:
+        bits = nb // len(data) * 8
+        for v in data:
+            if v < 0:
+                n += bits
+                v = ~v
+                while v:
+                    n -= t[v & 0xFF]
+                    v >>= 8
+            else:
+                while v:
+                    n += t[v & 0xFF]
+                    v >>= 8
+    return n
+
+
+@micropython.native
+def native(data):
+    # opt under the native emitter.
+    nb = _check.popcount(data)
+    t = _POP
+    n = 0
+    tc = _check.typecode(data)
+    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
+        for b in data:
+            n += t[b]
+    elif tc == _TC_f or tc == _TC_d:
+        for b in bytes(data):
+            n += t[b]
+    elif nb:
+        bits = nb // len(data) * 8
+        for v in data:
+            if v < 0:
+                n += bits
+                v = ~v
+                while v:
+                    n -= t[v & 0xFF]
+                    v >>= 8
+            else:
+                while v:
+                    n += t[v & 0xFF]
+                    v >>= 8
+    return n
+
+
+# p: the raw bytes, n of them; t: _POP; s: the count. Bytes up to a word boundary and after
+# the last whole word go through t; words in between are counted in place (SWAR: 2-, 4-, then
+# 8-bit partial sums, then one multiply adds the four bytes into the top byte). Words are
+# loaded zero-extended and v is a uint, so >> is a logical shift on the board and on 64-bit
+# unix alike; the final & 0xFF drops what a 64-bit multiply leaves above bit 31.
+@micropython.viper
+def _viper(data, n: int) -> int:
+    p = ptr8(data)
+    t = ptr8(_POP)
+    m1 = uint(0x55555555)  # >= 2**30: would be a Python object as a literal on the board
+    s = 0
+    while n and (uint(p) & 3):
+        s += t[p[0]]
+        p = ptr8(uint(p) + 1)
+        n -= 1
+    w = ptr32(p)
+    k = n >> 2
+    while k:
+        v = uint(w[0])
+        v -= (v >> 1) & m1
+        v = (v & 0x33333333) + ((v >> 2) & 0x33333333)
+        v = (v + (v >> 4)) & 0x0F0F0F0F
+        s += int(((v * 0x01010101) >> 24) & 0xFF)
+        w = ptr32(uint(w) + 4)
+        k -= 1
+    p = ptr8(w)
+    n &= 3
+    while n:
+        s += t[p[0]]
+        p = ptr8(uint(p) + 1)
+        n -= 1
+    return s
+
+
+def viper(data):
+    # Checked before the pointer walk: viper has no bounds checks.
+    return _viper(data, _check.popcount(data))

@@ -1,0 +1,73 @@
+"""rgb565(src, dst) -> None: RGB888 pixels to big-endian RGB565.
+
+v = ((r & 0xF8) << 8) | ((g & 0xFC) << 3) | (b >> 3); dst[2i] = v >> 8, dst[2i+1] = v & 0xFF.
+See docs/kernels.md. native and viper allocate nothing on the success path.
+"""
+
+try:
+    import micropython
+except ImportError:  # CPython: only py and opt run
+    from ._check import micropython, ptr8, uint
+
+from . import _check
+
+
+def py(src, dst):
+    # Reference tier: the formula, one pixel at a time. & 0xFF reads a signed "b" src as bytes.
+    n = _check.rgb565(src, dst)
+    dst = _check.u8(dst)
+    for i in range(n):
+        r = src[3 * i] & 0xFF
+        g = src[3 * i + 1] & 0xFF
+        b = src[3 * i + 2] & 0xFF
+        v = ((r & 0xF8) << 8) | ((g & 0xFC) << 3) | (b >> 3)
+        dst[2 * i] = v >> 8
+        dst[2 * i + 1] = v & 0xFF
+
+
+# opt: each output byte straight from its inputs, no 16-bit intermediate:
+# high byte = (r & 0xF8) | (g >> 5), low byte = ((g << 3) & 0xE0) | (b >> 3);
+# running indices instead of multiplications.
+def opt(src, dst):
+    n = _check.rgb565(src, dst)
+    dst = _check.u8(dst)
+    j = 0
+    for i in range(0, 2 * n, 2):
+        g = src[j + 1] & 0xFF
+        dst[i] = (src[j] & 0xF8) | (g >> 5)
+        dst[i + 1] = ((g << 3) & 0xE0) | ((src[j + 2] & 0xFF) >> 3)
+        j += 3
+
+
+@micropython.native
+def native(src, dst):
+    # opt under the native emitter.
+    n = _check.rgb565(src, dst)
+    dst = _check.u8(dst)
+    j = 0
+    for i in range(0, 2 * n, 2):
+        g = src[j + 1] & 0xFF
+        dst[i] = (src[j] & 0xF8) | (g >> 5)
+        dst[i + 1] = ((g << 3) & 0xE0) | ((src[j + 2] & 0xFF) >> 3)
+        j += 3
+
+
+# s: src, 3 bytes a pixel; d: dst, 2 bytes a pixel; n pixels. Both pointers step forward so
+# every load and store has a constant offset (one Thumb instruction each). ptr8 loads are
+# unsigned, whatever the src typecode; a ptr8 store keeps the low 8 bits.
+@micropython.viper
+def _viper(src, dst, n: int):
+    s = ptr8(src)
+    d = ptr8(dst)
+    while n:
+        g = s[1]
+        d[0] = (s[0] & 0xF8) | (g >> 5)
+        d[1] = ((g << 3) & 0xE0) | (s[2] >> 3)
+        s = ptr8(uint(s) + 3)
+        d = ptr8(uint(d) + 2)
+        n -= 1
+
+
+def viper(src, dst):
+    # Checked before the pointer walk: viper has no bounds checks.
+    _viper(src, dst, _check.rgb565(src, dst))

@@ -1,0 +1,77 @@
+"""toggle(n) -> None: flip the board's toggle pin n times, at every rung of the ladder.
+
+The pin is X1 (PA0) on the Pyboard and LED0 of the FPGA I/O block on the emulator (see
+board.py); the unix build has no pin and no toggle kernel. Each rung writes the pin's
+register exactly once per toggle, so the tests count the writes.
+"""
+
+try:
+    import micropython
+except ImportError:  # CPython: the package imports, but there is no pin to toggle
+    from ._check import micropython, ptr32, uint
+
+from . import board
+
+
+def _check(n):
+    # Every rung validates n before touching a register.
+    if not isinstance(n, int):
+        raise TypeError("n must be an int")
+    if n < 0:
+        raise ValueError("n must be >= 0")
+
+
+def py(n):
+    # What a newcomer writes: read the pin, write back its opposite.
+    _check(n)
+    pin = board.toggle_pin()
+    for _ in range(n):
+        pin.value(not pin.value())
+
+
+def opt(n):
+    # The guide's first step: cache the bound method, so the loop does no attribute lookups.
+    _check(n)
+    value = board.toggle_pin().value
+    for _ in range(n):
+        value(not value())
+
+
+@micropython.native
+def _native(n, value):
+    for _ in range(n):
+        value(not value())
+
+
+def native(n):
+    # The same loop, compiled to machine code that still calls the pin's method.
+    _check(n)
+    _native(n, board.toggle_pin().value)
+
+
+def mem(n):
+    # The register itself through machine.mem32: no Pin object, one read-modify-write a
+    # toggle, as the guide's mem16 example on GPIO_ODR.
+    _check(n)
+    import machine
+
+    board.toggle_pin()  # configures the pin as an output
+    mem32 = machine.mem32
+    reg = board.TOGGLE_REG
+    mask = board.TOGGLE_MASK
+    for _ in range(n):
+        mem32[reg] ^= mask
+
+
+@micropython.viper
+def _viper(n: int, reg: uint, mask: uint):
+    # reg: the output register's address; each toggle is one load, xor, store.
+    out = ptr32(reg)
+    for _ in range(n):
+        out[0] ^= mask
+
+
+def viper(n):
+    _check(n)
+    board.toggle_pin()
+    _viper(n, board.TOGGLE_REG, board.TOGGLE_MASK)

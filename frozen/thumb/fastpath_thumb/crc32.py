@@ -1,0 +1,90 @@
+"""crc32(data, crc=0) -> int, the asm tier: table-driven CRC-32 in inline Thumb assembler."""
+
+import micropython
+
+from fastpath import _check
+from fastpath.crc32 import TABLE
+
+
+# r0: p, the next byte; r1: n, bytes left; r2: c, the running CRC, inverted; r3: TABLE.
+# r4: scratch (the index, then the table entry); r5: words left.
+# One step: c = TABLE[(c ^ byte) & 0xFF] ^ (c >> 8); lsl 24 then lsr 22 turns the low byte
+# into its table offset (index * 4). Bytes one at a time up to a word boundary, then a word
+# a pass (little-endian: xor it in, then four steps: 27 instructions), then the last n & 3.
+@micropython.asm_thumb
+def _crc32(r0, r1, r2, r3) -> uint:
+    mvn(r2, r2)
+    label(HEAD)
+    cmp(r1, 0)
+    beq(DONE)
+    mov(r4, 3)
+    tst(r4, r0)
+    beq(WORDS)
+    ldrb(r4, [r0, 0])
+    add(r0, 1)
+    eor(r4, r2)
+    lsl(r4, r4, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    sub(r1, 1)
+    b(HEAD)
+    label(WORDS)
+    lsr(r5, r1, 2)
+    beq(TAIL)
+    label(WORD)
+    ldr(r4, [r0, 0])
+    add(r0, 4)
+    eor(r2, r4)
+    lsl(r4, r2, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    lsl(r4, r2, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    lsl(r4, r2, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    lsl(r4, r2, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    sub(r5, 1)
+    bne(WORD)
+    label(TAIL)
+    mov(r4, 3)
+    and_(r1, r4)
+    beq(DONE)
+    label(BYTE)
+    ldrb(r4, [r0, 0])
+    add(r0, 1)
+    eor(r4, r2)
+    lsl(r4, r4, 24)
+    lsr(r4, r4, 22)
+    add(r4, r4, r3)
+    ldr(r4, [r4, 0])
+    lsr(r2, r2, 8)
+    eor(r2, r4)
+    sub(r1, 1)
+    bne(BYTE)
+    label(DONE)
+    mvn(r0, r2)
+
+
+def asm(data, crc=0):
+    # Checked before the pointer walk: assembler has no bounds checks. int() passes a bool or
+    # an int subclass as its value (the call would pass an int subclass as a pointer).
+    return _crc32(data, _check.crc32(data, crc), int(crc), TABLE)
