@@ -4,6 +4,7 @@ composition (our C module + our frozen package) for the unix port and an emulate
 Run them through ./inv (it keeps the project's virtualenv up to date), e.g. ``./inv build``.
 """
 
+import glob
 import os
 import shutil
 import subprocess
@@ -22,10 +23,14 @@ APT_PACKAGES = {
     "cc": "gcc",
     "make": "make",
     "git": "git",
+    "clang": "clang",  # libFuzzer for the C kernels (tests/fuzz)
+    "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
 }
-# Files (not commands) whose package must be present too.
+# Files (glob patterns; not commands) whose package must be present too.
 APT_FILES = {
     "/usr/lib/arm-none-eabi/newlib/libc.a": "libnewlib-arm-none-eabi",
+    # libFuzzer and clang's sanitizer runtimes, which clang only recommends.
+    "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a": "libclang-rt-14-dev",
 }
 
 
@@ -65,6 +70,14 @@ TARGETS = {
             {"VARIANT_DIR": ROOT / "ports" / "unix"},
         ),
         Target(
+            "unix-asan",
+            "unix",
+            "unix-asan",
+            ("lib/micropython-lib",),
+            ("micropython",),
+            {"VARIANT_DIR": ROOT / "ports" / "unix-asan"},
+        ),
+        Target(
             "qemu",
             "qemu",
             "qemu",
@@ -97,7 +110,7 @@ def _git(c, args, cwd=None, hide=True):
 
 def _missing_apt():
     missing = [pkg for cmd, pkg in APT_PACKAGES.items() if not shutil.which(cmd)]
-    missing += [pkg for path, pkg in APT_FILES.items() if not os.path.exists(path)]
+    missing += [pkg for pattern, pkg in APT_FILES.items() if not glob.glob(pattern)]
     return sorted(set(missing))
 
 
@@ -335,7 +348,7 @@ def _build(c, targets):
 
 @task(
     help={
-        "target": "pybv11 (default), unix, qemu, all, or a comma-separated list",
+        "target": "pybv11 (default), unix, qemu, unix-asan (sanitizers), all, or a comma-separated list",
         "ref": "MicroPython tag (default v1.25.0)",
         "jobs": "parallel make jobs (default: this machine's cores)",
     }
@@ -366,7 +379,7 @@ def _pytest(c, args):
     }
 )
 def test(c, target="unix,qemu,device", port=None, k=None, verbose=False):
-    """Build all three firmwares (incrementally), then run the test suite on the targets."""
+    """Build every target (incrementally), then run the test suite on unix, qemu, a board."""
     build(c, target="all")
     args = f"tests --target {target} --port {port or c.fastpath.port}"
     if k:

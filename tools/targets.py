@@ -94,9 +94,10 @@ class Target:
 class UnixTarget(Target):
     name = "unix"
 
-    def __init__(self, binary=UNIX_BINARY, heapsize="4M"):
+    def __init__(self, binary=UNIX_BINARY, heapsize="4M", env=None):
         self.binary = Path(binary)
         self.heapsize = heapsize
+        self.env = dict(os.environ, **env) if env else None  # e.g. sanitizer options
 
     def run(self, code, timeout=None):
         with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
@@ -107,6 +108,7 @@ class UnixTarget(Target):
                 capture_output=True,
                 timeout=timeout or self.timeout,
                 cwd=tempfile.gettempdir(),
+                env=self.env,
             )
         except subprocess.TimeoutExpired:
             raise TargetTimeout("unix: no answer within {} s".format(timeout or self.timeout))
