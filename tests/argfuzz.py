@@ -25,8 +25,9 @@ except ValueError:
 
 
 class Rng:
-    def __init__(self, seed):
+    def __init__(self, seed, huge):
         self.x = seed & 0x7FFFFFFF
+        self.huge = huge
 
     def next(self):
         self.x = (self.x * 1103515245 + 12345) & 0x7FFFFFFF
@@ -43,7 +44,7 @@ class Rng:
             return max(0, (1 << self.below(10)) + self.below(3) - 1)
         if k < 15:
             return self.below(300)
-        return 1000 + self.below(3000) if self.below(40) else 65537  # huge, rarely
+        return 1000 + self.below(1000) if self.below(40) else self.huge  # rarely, huge
 
 
 def byte_data(r, n):
@@ -183,8 +184,9 @@ def outcome(f, args):
         return ("BAD " + type(e).__name__, str(e))
 
 
-def fuzz(seed, rounds, kernels=None):
-    r = Rng(seed)
+def fuzz(seed, rounds, kernels=None, huge=65537):
+    # huge: the largest length tried, to suit the target's heap.
+    r = Rng(seed, huge)
     calls = 0
     valid = 0  # calls that returned: the fuzz must reach the kernels, not only the checks
     failures = []
@@ -228,10 +230,11 @@ def fuzz(seed, rounds, kernels=None):
 '''
 
 
-def run(target, seed, rounds, kernels=None, timeout=900):
+def run(target, seed, rounds, kernels=None, huge=65537, timeout=900):
     """(calls, valid calls, failure lines) of one fuzz run on target."""
     out = target.run(
-        FUZZ + "\nfuzz({}, {}, {!r})\n".format(seed, rounds, kernels), timeout=timeout
+        FUZZ + "\nfuzz({}, {}, {!r}, {})\n".format(seed, rounds, kernels, huge),
+        timeout=timeout,
     )
     calls = int(out.split("CALLS ", 1)[1].split()[0])
     valid = int(out.split("VALID ", 1)[1].split()[0])
