@@ -11,7 +11,7 @@ try:
 except ImportError:  # CPython: only py and opt run
     from ._check import const, micropython, ptr8, ptr32, uint
 
-from . import _check
+from . import _check, board
 
 _POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
 _TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray
@@ -146,3 +146,89 @@ def viper(data, crc=0):
     # int subclass as a plain int (viper converts only those to a uint in full).
     n = _check.crc32(data, crc)
     return _viper(int(crc), TABLE, data, n)
+
+
+# hw: the STM32F4's CRC unit (Pyboard only). The unit computes the MSB-first CRC-32 of 32-bit
+# words (polynomial 0x04C11DB7, reset to 0xFFFFFFFF, no final xor); zlib's CRC-32 is the same
+# polynomial bit-reflected. Fed each little-endian word bit-reversed, the unit walks zlib's
+# bytes in zlib's bit order, and its register is zlib's register bit-reversed. The unit cannot
+# be loaded with a start value, so for a running crc one extra word takes it from reset to the
+# state that crc stands for (_seed). The 0..3 tail bytes finish in software.
+_CRC_POLY = const(0x04C11DB7)  # the unit's polynomial, MSB first
+
+
+def _rbit32(v):
+    # v with its 32 bits in reverse order.
+    r = 0
+    for _ in range(32):
+        r = (r << 1) | (v & 1)
+        v >>= 1
+    return r
+
+
+def _seed(crc):
+    # The unit steps a word w as s' = F(s ^ w), with F (32 shifts of its LFSR) linear and
+    # invertible. To reach the state T standing for zlib's crc from reset, feed
+    # w = 0xFFFFFFFF ^ F^-1(T). Undoing a shift: a set low bit means the polynomial was xored in.
+    s = _rbit32(crc ^ 0xFFFFFFFF)
+    for _ in range(32):
+        s = ((s ^ _CRC_POLY) >> 1) | 0x80000000 if s & 1 else s >> 1
+    return s ^ 0xFFFFFFFF
+
+
+# p: the raw bytes; reg: the unit's data register. Each word is assembled little-endian,
+# bit-reversed by swapping ever smaller halves, and written to the unit.
+@micropython.viper
+def _hw_words(data, words: int, dr: uint):
+    p = ptr8(data)
+    reg = ptr32(dr)
+    m1 = uint(0x55555555)  # >= 2**30: Python objects as literals on the board
+    m2 = uint(0x33333333)
+    m4 = uint(0x0F0F0F0F)
+    m8 = uint(0x00FF00FF)
+    i = 0
+    while i < words:
+        j = i << 2
+        w = uint(p[j]) | (uint(p[j + 1]) << 8) | (uint(p[j + 2]) << 16) | (uint(p[j + 3]) << 24)
+        w = ((w >> 1) & m1) | ((w & m1) << 1)
+        w = ((w >> 2) & m2) | ((w & m2) << 2)
+        w = ((w >> 4) & m4) | ((w & m4) << 4)
+        w = ((w >> 8) & m8) | ((w & m8) << 8)
+        reg[0] = (w >> 16) | (w << 16)
+        i += 1
+
+
+@micropython.viper
+def _tail(c: uint, t: ptr32, data, start: int, n: int) -> uint:
+    # zlib's register c stepped over bytes start..n-1 of data, a table lookup a byte.
+    p = ptr8(data)
+    i = start
+    while i < n:
+        c = uint(t[(c ^ p[i]) & 0xFF]) ^ (c >> 8)
+        i += 1
+    return c
+
+
+if board.NAME == "pyboard":
+    import machine
+    import stm
+
+    _CRC_DR = stm.CRC + stm.CRC_DR
+    _CRC_CR = stm.CRC + stm.CRC_CR
+    _RCC_AHB1ENR = stm.RCC + stm.RCC_AHB1ENR
+    _CRCEN = const(1 << 12)  # RCC_AHB1ENR: CRC unit clock
+    _CR_RESET = const(1)  # CRC_CR: reload 0xFFFFFFFF
+
+    def hw(data, crc=0):
+        """crc32 on the STM32F4 CRC peripheral: whole words in hardware; the running crc's
+        seed word and the 0..3 tail bytes in software. Equal to zlib.crc32 for any data and
+        any crc."""
+        n = _check.crc32(data, crc)
+        mem32 = machine.mem32
+        mem32[_RCC_AHB1ENR] |= _CRCEN
+        mem32[_CRC_CR] = _CR_RESET
+        if crc:
+            mem32[_CRC_DR] = _seed(crc)
+        _hw_words(data, n >> 2, _CRC_DR)
+        c = _rbit32(mem32[_CRC_DR])  # zlib's register
+        return _tail(c, TABLE, data, n & ~3, n) ^ 0xFFFFFFFF

@@ -1,0 +1,100 @@
+"""The hw rung of crc32 (the STM32F4 CRC unit). On a Pyboard it must equal zlib for every
+length and every running crc. Without a board, the arithmetic it rests on is checked here
+against a model of the unit written from the reference manual (RM0090, CRC calculation
+unit: polynomial 0x04C11DB7, 32-bit words MSB first, reset value 0xFFFFFFFF)."""
+
+import importlib
+import random
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "frozen"))
+# CPython imports the package's py and opt rungs; the module, not the package's crc32().
+crc32 = importlib.import_module("fastpath.crc32")
+
+
+class CrcUnit:
+    """The STM32F4 CRC unit: write a word to DR, read the register back."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.dr = 0xFFFFFFFF
+
+    def write(self, word):
+        s = self.dr ^ word
+        for _ in range(32):
+            s = ((s << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if s & 0x80000000 else (s << 1) & 0xFFFFFFFF
+        self.dr = s
+
+
+def hw_model(data, crc=0):
+    # The hw rung's steps, with the model in place of the registers.
+    unit = CrcUnit()
+    if crc:
+        unit.write(crc32._seed(crc))
+    words = len(data) >> 2
+    for i in range(words):
+        unit.write(crc32._rbit32(int.from_bytes(data[4 * i:4 * i + 4], "little")))
+    c = crc32._rbit32(unit.dr)
+    for b in data[4 * words:]:
+        c = crc32.TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def test_unit_model_gives_the_published_check_value():
+    # CRC-32/MPEG-2 (the unit's CRC) of "123456789" is 0x0376E6E7.
+    unit = CrcUnit()
+    data = b"123456789"
+    s = 0xFFFFFFFF
+    for b in data:  # bytewise MSB-first, as a check on the model's shift direction
+        s ^= b << 24
+        for _ in range(8):
+            s = ((s << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if s & 0x80000000 else (s << 1) & 0xFFFFFFFF
+    assert s == 0x0376E6E7
+    unit.write(int.from_bytes(b"1234", "big"))
+    unit.write(int.from_bytes(b"5678", "big"))
+    assert unit.dr != 0xFFFFFFFF
+
+
+@pytest.mark.parametrize("n", range(0, 13))
+def test_every_length_and_crc_matches_zlib(n):
+    rnd = random.Random(n)
+    for crc in (0, 1, 0xFFFFFFFF, 0xCBF43926, rnd.getrandbits(32), rnd.getrandbits(32)):
+        data = bytes(rnd.getrandbits(8) for _ in range(n))
+        assert hw_model(data, crc) == zlib.crc32(data, crc), (n, crc)
+
+
+def test_random_inputs_match_zlib():
+    rnd = random.Random(2026)
+    for _ in range(300):
+        data = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 200)))
+        crc = rnd.getrandbits(32) if rnd.random() < 0.7 else 0
+        assert hw_model(data, crc) == zlib.crc32(data, crc)
+
+
+@pytest.mark.targets("device")
+def test_pyboard_crc_unit_equals_zlib(target):
+    out = target.run(
+        "import fastpath\n"
+        "f = fastpath.KERNELS['crc32']['hw']\n"
+        "data = bytes(range(256)) * 3\n"
+        "for n in (0, 1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 767, 768):\n"
+        "    for crc in (0, 1, 0xFFFFFFFF, 0xCBF43926):\n"
+        "        print(n, crc, f(memoryview(data)[:n], crc), f(memoryview(data)[1:n + 1], crc))\n"
+    )
+    data = bytes(range(256)) * 3
+    for line in out.splitlines():
+        n, crc, a, b = map(int, line.split())
+        assert a == zlib.crc32(data[:n], crc)
+        assert b == zlib.crc32(data[1:n + 1], crc)
+
+
+@pytest.mark.targets("unix", "qemu")
+def test_no_hw_rung_off_the_pyboard(target):
+    assert target.run("import fastpath\nprint('hw' in fastpath.KERNELS['crc32'])").strip() \
+        == "False"
