@@ -320,7 +320,9 @@ def _build(c, targets):
     mp = _mp_dir(c)
     if not (mp / "py" / "mpconfig.h").exists():
         raise Exit("build: MicroPython source missing; run: ./inv fetch")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=_source_date_epoch(c))
+    # Reproducible builds: the date pinned to the MicroPython commit, and Python's string
+    # hashing fixed, since upstream generators (make-pins.py) walk sets of names.
+    env = dict(os.environ, SOURCE_DATE_EPOCH=_source_date_epoch(c), PYTHONHASHSEED="0")
     mpy_cross = _mpy_cross(c, env)
     for t in targets:
         out = t.out_dir(c)

@@ -113,7 +113,8 @@ def test_missing_toolchain_names_the_fix(tmp_path):
     # A PATH with everything but the ARM compiler; setup may not install (not as root).
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for tool in ("git", "make", "cc", "qemu-system-arm", "dfu-util", "sh", "uname"):
+    for tool in ("git", "make", "cc", "qemu-system-arm", "dfu-util", "clang", "unshare", "sh",
+                 "uname"):
         found = shutil.which(tool)
         if found:
             (bindir / tool).symlink_to(found)

@@ -40,10 +40,9 @@ def py(x, h, y):
 
 # opt and native on a 32-bit board. Small ints have 31 bits there: a product or partial sum
 # beyond 2**30 - 1 would become a long int, and allocate (64-bit builds have 63-bit small ints
-# and never get there). _chunk picks how many taps one partial sum may take:
-# - all of them when sum(|h|) * max(|x|) <= _SMALL: opt's plain loop (the usual case);
-# - else k with k * max(|h|) * max(|x|) <= _SMALL: _chunked adds up k taps at a time;
-# - else 0 (a single product may reach 2**30: h and x both near full scale): _exact.
+# and never get there). _chunk returns 0 when sum(|h|) * max(|x|) <= _SMALL: opt's plain loop
+# is safe (the usual case). Else it returns k >= 1 with k * max(|h|) * max(|x|) < 2**30 (or 1
+# when both maxima are 32768: see _chunked), and _chunked adds up k taps at a time.
 def _chunk(x, h):
     m = 0
     for v in x:
@@ -52,7 +51,7 @@ def _chunk(x, h):
         elif -v > m:
             m = -v
     if m == 0:
-        return len(h)
+        return 0
     limit = _SMALL // m
     g = 0  # sum(|h|), no longer summed once past limit: stays a small int
     mh = 0
@@ -64,17 +63,20 @@ def _chunk(x, h):
         if g <= limit:
             g += v
     if g <= limit:
-        return len(h)
-    return limit // mh
+        return 0
+    k = 0x3FFFFFFF // m // mh
+    return k if k else 1
 
 
+# -h[t] * x[i + t] is a small int for all int16 values (h[t] * x[i + t] itself reaches 2**30
+# for -32768 * -32768), and size of them add up to a small int (_chunk). Their total, -sum,
+# is carried as c * 2**15 + r with 0 <= r < 2**15 (|c| <= len(h) * 2**15: a small int for
+# len(h) < 32768, when h alone fills 64 KB); then (sum + 0x4000) >> 15 = ((0x4000 - r) >> 15) - c.
 def _chunked(x, h, y, n, size):
-    # Partial sums of at most size taps; their total is carried as c * 2**15 + r with
-    # 0 <= r < 2**15 (r starts at the rounding term), so (sum + 0x4000) >> 15 is c.
     nh = len(h)
     for i in range(n):
         c = 0
-        r = _ROUND
+        r = 0
         k = 0
         while k < nh:
             e = k + size
@@ -82,40 +84,39 @@ def _chunked(x, h, y, n, size):
                 e = nh
             acc = 0
             for t in range(k, e):
-                acc += h[t] * x[i + t]
+                acc += -h[t] * x[i + t]
             k = e
             r += acc & 0x7FFF
             c += (acc >> 15) + (r >> 15)
             r &= 0x7FFF
-        if c > _MAX:
-            c = _MAX
-        elif c < _MIN:
-            c = _MIN
-        y[i] = c
+        v = ((_ROUND - r) >> 15) - c
+        if v > _MAX:
+            v = _MAX
+        elif v < _MIN:
+            v = _MIN
+        y[i] = v
 
 
-def _exact(x, h, y, n):
-    # p = -h[k] * x[j] lies in -2**30..2**30 - 1 for all int16 values (h[k] * x[j] itself
-    # reaches 2**30). The sum of the p, -S, is split at bit 15: hi sums p >> 15 (|.| <= 2**15
-    # each), lo sums p & 0x7FFF (< 2**15 each), lo carried into hi every 16383 taps: lo stays
-    # below 2**29, hi below len(h) * 2**15. Then (S + 0x4000) >> 15 = ((0x4000 - lo) >> 15) - hi.
+@micropython.native
+def _chunked_native(x, h, y, n, size):
+    # _chunked under the native emitter, for the native tier.
     nh = len(h)
     for i in range(n):
-        hi = 0
-        lo = 0
+        c = 0
+        r = 0
         k = 0
         while k < nh:
-            e = k + 16383
+            e = k + size
             if e > nh:
                 e = nh
+            acc = 0
             for t in range(k, e):
-                p = -h[t] * x[i + t]
-                hi += p >> 15
-                lo += p & 0x7FFF
+                acc += -h[t] * x[i + t]
             k = e
-            hi += lo >> 15
-            lo &= 0x7FFF
-        v = ((_ROUND - lo) >> 15) - hi
+            r += acc & 0x7FFF
+            c += (acc >> 15) + (r >> 15)
+            r &= 0x7FFF
+        v = ((_ROUND - r) >> 15) - c
         if v > _MAX:
             v = _MAX
         elif v < _MIN:
@@ -127,12 +128,9 @@ def opt(x, h, y):
     # Iterate h instead of indexing it, the rounding term in the start value, constants folded
     # by const(); on a 32-bit board, partial sums kept to small ints (see _chunk).
     n = _check.fir_q15(x, h, y)
-    size = len(h) if _WIDE else _chunk(x, h)
-    if size < len(h):
-        if size:
-            _chunked(x, h, y, n, size)
-        else:
-            _exact(x, h, y, n)
+    size = 0 if _WIDE else _chunk(x, h)
+    if size:
+        _chunked(x, h, y, n, size)
         return n
     for i in range(n):
         acc = _ROUND
@@ -151,14 +149,11 @@ def opt(x, h, y):
 
 @micropython.native
 def native(x, h, y):
-    # opt under the native emitter (the rarer chunked paths stay bytecode).
+    # opt under the native emitter.
     n = _check.fir_q15(x, h, y)
-    size = len(h) if _WIDE else _chunk(x, h)
-    if size < len(h):
-        if size:
-            _chunked(x, h, y, n, size)
-        else:
-            _exact(x, h, y, n)
+    size = 0 if _WIDE else _chunk(x, h)
+    if size:
+        _chunked_native(x, h, y, n, size)
         return n
     for i in range(n):
         acc = _ROUND
@@ -175,24 +170,26 @@ def native(x, h, y):
     return n
 
 
-# hq, xq (the first two locals: the ones the Thumb emitter keeps in registers) walk h and x
-# from x[i] for output i, four taps a pass so that every load has a constant offset; then the
-# last len(h) & 3 taps.
+# hq, xq: h and x as pointers, converted by the call and so the first two locals, the ones the
+# Thumb emitter keeps in registers. For output i they walk h and x from x[i], four taps a pass
+# so that every load has a constant offset, then the last nh & 3 taps (nh = len(h); uint() and
+# ptr16() of a native value only re-type it, no code). ha, xa: where h and x start.
 # Offset binary: ptr16 loads are unsigned, and v ^ 0x8000 = v + 32768 maps an int16 to 0..65535
-# in one operation. With hb, xb for h, x:
+# in one operation. With hb, xb the offset h, x:
 #   S = sum h*x = sum hb*xb - 32768*X - 32768*H + nh * 2**30
-# where H = sum hb (once a call) and X = sum xb over the window (slid along x).
+# where H = sum hb (hs, once a call) and X = sum xb over the window (xs, slid along x).
 # Overflow: the terms are unsigned products below 2**32, the sum is not bounded by 32 bits.
 # - g = sum(|h|), stopping past 65535. If g <= 65535, |S + 0x4000| < 65535 * 32768 + 0x4000
 #   < 2**31: S + 0x4000 computed modulo 2**32 (32-bit wrap-around on the board) is exact.
 #   The common case: a Q15 filter's gain is near 1.
-# - Otherwise each product p is split at bit 15: hi sums p >> 15 (with -X - H + nh * 32768
-#   folded in), lo sums p & 0x7FFF (starting at the rounding term 0x4000), lo carried into hi
-#   every 32764 taps so lo cannot overflow. (S + 0x4000) >> 15 = hi + (lo >> 15), and that
-#   result is at most len(h) * 32768 + 1 in magnitude: below 2**31, so hi may wrap modulo
-#   2**32 on the way and still end exact, for len(h) < 65535 (h alone would then fill 128 KB
-#   of the board's RAM). On 64-bit unix nothing wraps. (hi = term + hi rather than hi += term:
-#   the viper emitter then spills less; 38 rather than 42 Thumb instructions a tap.)
+# - Otherwise, with each product p split at bit 15: hi sums p >> 15 and lo sums p in full from
+#   the rounding term 0x4000 on. Less 2**15 * hi, lo is 0x4000 + sum(p & 0x7FFF): below 2**32
+#   for len(h) < 131072, so exact although lo wraps modulo 2**32 on the way (it is a uint:
+#   >> 15 is a logical shift). (S + 0x4000) >> 15 = hi + (lo >> 15) - X - H + nh * 32768, at
+#   most len(h) * 32768 + 1 in magnitude: below 2**31 for len(h) < 65535 (h alone would then
+#   fill 128 KB of the board's RAM), so hi too may wrap on the way and the result is exact.
+#   On 64-bit unix nothing wraps. (hi = term + hi rather than hi += term: the viper emitter
+#   then spills less.)
 @micropython.viper
 def _viper(hq: ptr16, xq: ptr16, y, nh: int, n: int):
     ha = uint(hq)
@@ -232,38 +229,35 @@ def _viper(hq: ptr16, xq: ptr16, y, nh: int, n: int):
                 k -= 1
             acc >>= 15
         else:
-            hi = (nh << 15) - hs - xs
-            lo = _ROUND
-            left = nh
-            while left:
-                k = left if left < 32764 else 32764
-                left -= k
-                while k >= 4:
-                    p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
-                    hi = int(p >> 15) + hi
-                    lo = int(p & 0x7FFF) + lo
-                    p = uint((hq[1] ^ 0x8000) * (xq[1] ^ 0x8000))
-                    hi = int(p >> 15) + hi
-                    lo = int(p & 0x7FFF) + lo
-                    p = uint((hq[2] ^ 0x8000) * (xq[2] ^ 0x8000))
-                    hi = int(p >> 15) + hi
-                    lo = int(p & 0x7FFF) + lo
-                    p = uint((hq[3] ^ 0x8000) * (xq[3] ^ 0x8000))
-                    hi = int(p >> 15) + hi
-                    lo = int(p & 0x7FFF) + lo
-                    hq = ptr16(uint(hq) + 8)
-                    xq = ptr16(uint(xq) + 8)
-                    k -= 4
-                while k:
-                    p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
-                    hi = int(p >> 15) + hi
-                    lo = int(p & 0x7FFF) + lo
-                    hq = ptr16(uint(hq) + 2)
-                    xq = ptr16(uint(xq) + 2)
-                    k -= 1
-                hi += lo >> 15
-                lo &= 0x7FFF
-            acc = hi + (lo >> 15)
+            hi = 0
+            lo = uint(_ROUND)
+            k = nh >> 2
+            while k:
+                p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
+                hi = int(p >> 15) + hi
+                lo = p + lo
+                p = uint((hq[1] ^ 0x8000) * (xq[1] ^ 0x8000))
+                hi = int(p >> 15) + hi
+                lo = p + lo
+                p = uint((hq[2] ^ 0x8000) * (xq[2] ^ 0x8000))
+                hi = int(p >> 15) + hi
+                lo = p + lo
+                p = uint((hq[3] ^ 0x8000) * (xq[3] ^ 0x8000))
+                hi = int(p >> 15) + hi
+                lo = p + lo
+                hq = ptr16(uint(hq) + 8)
+                xq = ptr16(uint(xq) + 8)
+                k -= 1
+            k = nh & 3
+            while k:
+                p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
+                hi = int(p >> 15) + hi
+                lo = p + lo
+                hq = ptr16(uint(hq) + 2)
+                xq = ptr16(uint(xq) + 2)
+                k -= 1
+            lo -= uint(hi << 15)
+            acc = hi + int(lo >> 15) + (nh << 15) - hs - xs
         if acc > _MAX:
             acc = _MAX
         elif acc < _MIN:

@@ -52,13 +52,13 @@ def native(src, dst):
         j += 3
 
 
-# s: src, 3 bytes a pixel; d: dst, 2 bytes a pixel; n pixels. Both pointers step forward so
-# every load and store has a constant offset (one Thumb instruction each). ptr8 loads are
-# unsigned, whatever the src typecode; a ptr8 store keeps the low 8 bits.
+# s: src, 3 bytes a pixel; d: dst, 2 bytes a pixel; n pixels. s and d are arguments, converted
+# to pointers by the call, and so the first two locals: the ones the Thumb emitter keeps in
+# registers. Both step forward so every load and store has a constant offset (one Thumb
+# instruction each; uint() and ptr8() of a native value only re-type it, no code). ptr8 loads
+# are unsigned, whatever the src typecode; a ptr8 store keeps the low 8 bits.
 @micropython.viper
-def _viper(src, dst, n: int):
-    s = ptr8(src)
-    d = ptr8(dst)
+def _viper(s: ptr8, d: ptr8, n: int):
     while n:
         g = s[1]
         d[0] = (s[0] & 0xF8) | (g >> 5)
