@@ -160,7 +160,7 @@ def goals(rep):
     check("fir_q15 c <= 2.5 instructions/tap", per_unit("fir_q15", "c"), 2.5)
     check("popcount c <= 3 instructions/byte", per_unit("popcount", "c"), 3)
     check("rgb565 c <= 8 instructions/pixel", per_unit("rgb565", "c"), 8)
-    for kernel in KERNELS:
+    for kernel in ("crc32", "fir_q15", "popcount", "rgb565"):  # the data kernels; toggle below
         py, opt = _row(rep, kernel, "py"), _row(rep, kernel, "opt")
         native, viper = _row(rep, kernel, "native"), _row(rep, kernel, "viper")
         if opt and native:

@@ -5,6 +5,7 @@ exact; returns n. See docs/kernels.md. native and viper allocate nothing on the 
 """
 
 import sys
+from array import array
 
 try:
     import micropython
@@ -38,11 +39,13 @@ def py(x, h, y):
     return n
 
 
-# opt and native on a 32-bit board. Small ints have 31 bits there: a product or partial sum
-# beyond 2**30 - 1 would become a long int, and allocate (64-bit builds have 63-bit small ints
-# and never get there). _chunk returns 0 when sum(|h|) * max(|x|) <= _SMALL: opt's plain loop
-# is safe (the usual case). Else it returns k >= 1 with k * max(|h|) * max(|x|) < 2**30 (or 1
-# when both maxima are 32768: see _chunked), and _chunked adds up k taps at a time.
+# native on a 32-bit board, which must not allocate. Small ints have 31 bits there: a product
+# or partial sum beyond 2**30 - 1 would become a long int, and allocate (64-bit builds have
+# 63-bit small ints and never get there; opt may allocate, and simply lets the sum grow).
+# _chunk returns 0 when sum(|h|) * max(|x|) <= _SMALL: the plain loop is safe. Else it returns
+# k >= 1 with k * max(|h|) * max(|x|) < 2**30 (or 1 when both maxima are 32768: see
+# _chunked_native); filters up to _SPLIT_TAPS long then go to _split_native, longer ones to
+# _chunked_native, which adds up k taps at a time.
 def _chunk(x, h):
     m = 0
     for v in x:
@@ -72,7 +75,8 @@ def _chunk(x, h):
 # for -32768 * -32768), and size of them add up to a small int (_chunk). Their total, -sum,
 # is carried as c * 2**15 + r with 0 <= r < 2**15 (|c| <= len(h) * 2**15: a small int for
 # len(h) < 32768, when h alone fills 64 KB); then (sum + 0x4000) >> 15 = ((0x4000 - r) >> 15) - c.
-def _chunked(x, h, y, n, size):
+@micropython.native
+def _chunked_native(x, h, y, n, size):
     nh = len(h)
     for i in range(n):
         c = 0
@@ -97,26 +101,36 @@ def _chunked(x, h, y, n, size):
         y[i] = v
 
 
+# The usual filter on a 32-bit board when the plain sum could leave the small ints: fewer
+# than 128 taps, h split into bytes, h = 256 * hh + hl. A = sum hh * x (|hh * x| <= 2**22) and
+# B = sum hl * x (|hl * x| < 2**23) stay small ints, and
+#   (256 * A + B + 0x4000) >> 15 = (A >> 7) + ((((A & 127) << 8) + B + 0x4000) >> 15)
+# never forms the wide sum: two small multiply-adds a tap instead of long-int arithmetic.
+# _HH and _HL are preallocated once, as the guide advises (so native is not re-entrant).
+_SPLIT_TAPS = const(127)
+_HH = array("h", bytes(2 * _SPLIT_TAPS))
+_HL = array("h", bytes(2 * _SPLIT_TAPS))
+
+
 @micropython.native
-def _chunked_native(x, h, y, n, size):
-    # _chunked under the native emitter, for the native tier.
+def _split_native(x, h, y, n):
     nh = len(h)
+    hh = _HH
+    hl = _HL
+    for k in range(nh):
+        v = h[k]
+        hh[k] = v >> 8
+        hl[k] = v & 0xFF
     for i in range(n):
-        c = 0
-        r = 0
-        k = 0
-        while k < nh:
-            e = k + size
-            if e > nh:
-                e = nh
-            acc = 0
-            for t in range(k, e):
-                acc += -h[t] * x[i + t]
-            k = e
-            r += acc & 0x7FFF
-            c += (acc >> 15) + (r >> 15)
-            r &= 0x7FFF
-        v = ((_ROUND - r) >> 15) - c
+        a = 0
+        b = _ROUND
+        j = i
+        for k in range(nh):
+            v = x[j]
+            a += hh[k] * v
+            b += hl[k] * v
+            j += 1
+        v = (a >> 7) + ((((a & 127) << 8) + b) >> 15)
         if v > _MAX:
             v = _MAX
         elif v < _MIN:
@@ -126,12 +140,9 @@ def _chunked_native(x, h, y, n, size):
 
 def opt(x, h, y):
     # Iterate h instead of indexing it, the rounding term in the start value, constants folded
-    # by const(); on a 32-bit board, partial sums kept to small ints (see _chunk).
+    # by const(). On a 32-bit board a large sum becomes a long int: exact, and it allocates,
+    # which opt may (native may not: see _chunk).
     n = _check.fir_q15(x, h, y)
-    size = 0 if _WIDE else _chunk(x, h)
-    if size:
-        _chunked(x, h, y, n, size)
-        return n
     for i in range(n):
         acc = _ROUND
         j = i
@@ -152,6 +163,9 @@ def native(x, h, y):
     # opt under the native emitter.
     n = _check.fir_q15(x, h, y)
     size = 0 if _WIDE else _chunk(x, h)
+    if size and len(h) <= _SPLIT_TAPS:
+        _split_native(x, h, y, n)
+        return n
     if size:
         _chunked_native(x, h, y, n, size)
         return n
