@@ -283,7 +283,9 @@ What these figures do not measure: time on a real board. QEMU counts instruction
 cycles: it has no flash wait states, no pipeline stalls and no bus contention, and a
 multiply-accumulate or a load counts the same as an add. Speed-ups between rungs carry over
 to a Pyboard far better than absolute numbers do; `./inv bench --target device` measures
-cycles there.
+cycles there, and gives toggle as toggles per second at 168 MHz. On the emulator the toggle
+rungs drive LED0 of the FPGA I/O block; its py, opt and native rungs call a Python stand-in
+for `machine.Pin` (the qemu port has none), so they cost more than on a Pyboard, whose Pin is C.
 
 ![the ladder, per unit of work, log scale](benchmarks.png)
 
