@@ -198,11 +198,10 @@ def chart(rep, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tiers = []
-    for r in rep["rows"]:
-        if r["tier"] not in tiers:
-            tiers.append(r["tier"])
-    fig, ax = plt.subplots(figsize=(10, 4.8), dpi=100)
+    present = {r["tier"] for r in rep["rows"]}
+    # Ladder order, then the peers (MicroPython's own implementations).
+    tiers = [t for t in LADDER if t in present] + sorted(present - set(LADDER))
+    fig, ax = plt.subplots(figsize=(10, 5.2), dpi=100)
     width = 0.8 / len(tiers)
     for i, tier in enumerate(tiers):
         xs, ys = [], []
@@ -219,7 +218,8 @@ def chart(rep, path):
     ax.set_title("fastpath ladder on {} ({}, MicroPython {})".format(
         rep["target"], rep["firmware"], rep["micropython"]))
     ax.grid(axis="y", which="major", alpha=0.3)
-    ax.legend(ncol=len(tiers), fontsize="small", loc="upper right")
+    ax.legend(ncol=len(tiers), fontsize="small", loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), frameon=False)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
