@@ -175,7 +175,9 @@ def _clone(c, url, ref, dest):
     if r.failed:
         err = r.stderr.strip()
         if "not found in upstream" in err or "Could not find remote branch" in err:
-            raise Exit(f"fetch: ref '{ref}' does not exist at {url}; pass an existing tag to --ref")
+            raise Exit(
+                f"fetch: ref '{ref}' does not exist at {url}; pass an existing tag to --ref"
+            )
         raise Exit(
             f"fetch: could not clone {url} ({err.splitlines()[-1] if err else 'no output'}); "
             "check the network, or point git at a local mirror with url.<dir>.insteadOf "
@@ -350,7 +352,8 @@ def _build(c, targets):
 
 @task(
     help={
-        "target": "pybv11 (default), unix, qemu, unix-asan (sanitizers), all, or a comma-separated list",
+        "target": "pybv11 (default), unix, qemu, unix-asan (sanitizers), all, or a "
+        "comma-separated list",
         "ref": "MicroPython tag (default v1.25.0)",
         "jobs": "parallel make jobs (default: this machine's cores)",
     }

@@ -43,8 +43,8 @@ def host_cases(source):
 def run_tiers(target, kernel, source, call, timeout=300):
     """{tier: [result per case]} for every tier of kernel present on target.
 
-    source defines the generator cases(); call is the source of a function `call(f, case)` returning a
-    repr()-able result (exceptions are caught and returned as "Type: message").
+    source defines the generator cases(); call is the source of a function `call(f, case)`
+    returning a repr()-able result (exceptions are caught and returned as "Type: message").
     """
     code = (
         RNG
@@ -78,7 +78,8 @@ for t in fastpath.TIERS:
 def bad_calls(target, kernel, cases):
     """{tier: ["Type: message" per case]} for calls that must fail; cases are argument
     sources, e.g. "None" or "array('h'), array('h'), bytearray(4)"."""
-    source = "def cases():\n{}".format("".join("    yield lambda: ({},)\n".format(c) for c in cases))
+    lines = "".join("    yield lambda: ({},)\n".format(c) for c in cases)
+    source = "def cases():\n" + lines
     call = "def call(f, case):\n    f(*case())\n    return 'no exception'\n"
     return run_tiers(target, kernel, source, call)
 

@@ -34,7 +34,8 @@ def reference():
 
 def parse(out):
     fields = dict(re.findall(r"^(\w+): (.*)$", out, re.M))
-    lo, hi, mean = map(int, re.match(r"min (-?\d+) max (-?\d+) mean (-?\d+)", fields["out"]).groups())
+    numbers = re.match(r"min (-?\d+) max (-?\d+) mean (-?\d+)", fields["out"]).groups()
+    lo, hi, mean = map(int, numbers)
     costs = [int(re.search(r"(\d+) \w+$", fields[k]).group(1)) for k in ("capture", "convert",
                                                                          "filter")]
     outputs = int(re.match(r"(\d+) outputs", fields["filter"]).group(1))

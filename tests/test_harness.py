@@ -24,7 +24,10 @@ def test_call_round_trips_values(target):
 
 
 def test_target_exception_carries_traceback(target):
-    code = "def inner():\n    raise ValueError('deep %d' % 7)\n\ndef outer():\n    inner()\n\nouter()\n"
+    code = (
+        "def inner():\n    raise ValueError('deep %d' % 7)\n\n"
+        "def outer():\n    inner()\n\nouter()\n"
+    )
     with pytest.raises(TargetError) as e:
         target.run(code)
     assert e.value.type == "ValueError"

@@ -54,7 +54,8 @@ def test_frozen_native_code_is_compiled_for_the_target_cpu(out, arch):
     for mpy in (BUILD / out / "frozen_mpy").glob("fastpath*/*.mpy"):
         code = mpy.read_bytes()[2] >> 2
         if code:
-            archs[mpy.relative_to(BUILD / out / "frozen_mpy").as_posix()] = MPY_ARCH.get(code, code)
+            name = mpy.relative_to(BUILD / out / "frozen_mpy").as_posix()
+            archs[name] = MPY_ARCH.get(code, code)
     assert archs, "no frozen module carries native code"
     assert set(archs.values()) == {arch}, archs
 

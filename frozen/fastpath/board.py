@@ -1,7 +1,8 @@
 """What this board has, decided once at import: the one place that knows the hardware.
 
 NAME is "pyboard" (STM32F405 at 168 MHz), "qemu" (QEMU's mps2-an386, a Cortex-M4), "unix",
-or "cpython" when the package is imported by CPython (only the py and opt rungs run there). Kernels that touch registers ask this module, never sys.platform themselves.
+or "cpython" when the package is imported by CPython (only the py and opt rungs run there).
+Kernels that touch registers ask this module, never sys.platform themselves.
 """
 
 import sys
