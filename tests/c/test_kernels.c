@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "reference.h"
 
 static unsigned long n_passed;
 static unsigned long n_failed;
@@ -66,37 +67,6 @@ static void *exact_copy(const void *buf, size_t len, size_t offset) {
 }
 
 // ---- references ----------------------------------------------------------------------------
-
-// Bit-at-a-time CRC-32 (zlib), no table.
-static uint32_t ref_crc32(uint32_t crc, const uint8_t *buf, size_t len) {
-    crc = ~crc;
-    for (size_t i = 0; i < len; ++i) {
-        crc ^= buf[i];
-        for (int k = 0; k < 8; ++k) {
-            crc = (crc >> 1) ^ ((crc & 1) ? 0xEDB88320u : 0);
-        }
-    }
-    return ~crc;
-}
-
-static size_t ref_popcount(const uint8_t *buf, size_t len) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; ++i) {
-        for (int k = 0; k < 8; ++k) {
-            n += (buf[i] >> k) & 1;
-        }
-    }
-    return n;
-}
-
-static void ref_rgb565(const uint8_t *src, uint8_t *dst, size_t npix) {
-    for (size_t i = 0; i < npix; ++i) {
-        unsigned r = src[3 * i], g = src[3 * i + 1], b = src[3 * i + 2];
-        unsigned v = ((r & 0xF8) << 8) | ((g & 0xFC) << 3) | (b >> 3);
-        dst[2 * i] = (uint8_t)(v >> 8);
-        dst[2 * i + 1] = (uint8_t)(v & 0xFF);
-    }
-}
 
 // floor(v / 2**15) without relying on >> of negative numbers.
 static int64_t floor_div_32768(int64_t v) {

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "../c/reference.h"
 
 #define FAIL(...) do { \
         fprintf(stderr, "fuzz_kernels: " __VA_ARGS__); \
@@ -61,27 +62,6 @@ static uint8_t *block(size_t offset, size_t len) {
 
 // ---- references: the contracts of docs/kernels.md written out the simplest way ------------
 
-static uint32_t ref_crc32(uint32_t crc, const uint8_t *buf, size_t len) {
-    crc = ~crc;
-    for (size_t i = 0; i < len; ++i) {
-        crc ^= buf[i];
-        for (int k = 0; k < 8; ++k) {
-            crc = (crc >> 1) ^ ((crc & 1) ? 0xEDB88320u : 0);
-        }
-    }
-    return ~crc;
-}
-
-static size_t ref_popcount(const uint8_t *buf, size_t len) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; ++i) {
-        for (int k = 0; k < 8; ++k) {
-            n += (buf[i] >> k) & 1;
-        }
-    }
-    return n;
-}
-
 // sat16(floor((sum_k h[k] * x[i + k] + 0x4000) / 2**15)), with floor division, not shifts.
 static int16_t ref_fir_one(const int16_t *x, const int16_t *h, size_t nh) {
     int64_t acc = 0x4000;
@@ -93,15 +73,6 @@ static int16_t ref_fir_one(const int16_t *x, const int16_t *h, size_t nh) {
         q -= 1;
     }
     return (int16_t)(q > 32767 ? 32767 : q < -32768 ? -32768 : q);
-}
-
-static void ref_rgb565(const uint8_t *src, uint8_t *dst, size_t npix) {
-    for (size_t i = 0; i < npix; ++i) {
-        unsigned r = src[3 * i], g = src[3 * i + 1], b = src[3 * i + 2];
-        unsigned v = ((r & 0xF8) << 8) | ((g & 0xFC) << 3) | (b >> 3);
-        dst[2 * i] = (uint8_t)(v >> 8);
-        dst[2 * i + 1] = (uint8_t)(v & 0xFF);
-    }
 }
 
 // ---- one kernel each -------------------------------------------------------------------------
