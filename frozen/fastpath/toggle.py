@@ -50,17 +50,17 @@ def native(n):
 
 
 def mem(n):
-    # The register itself through machine.mem32: no Pin object, one read-modify-write a
-    # toggle, as the guide's mem16 example on GPIO_ODR.
+    # The register itself through machine.mem16, as the guide does on GPIO_ODR: no Pin object,
+    # one 16-bit read-modify-write a toggle.
     _check(n)
     import machine
 
     board.toggle_pin()  # configures the pin as an output
-    mem32 = machine.mem32
+    mem16 = machine.mem16
     reg = board.TOGGLE_REG
     mask = board.TOGGLE_MASK
     for _ in range(n):
-        mem32[reg] ^= mask
+        mem16[reg] ^= mask
 
 
 @micropython.viper
