@@ -392,26 +392,6 @@ def test(c, target="unix,qemu,device", port=None, k=None, verbose=False):
     _pytest(c, args + (" -v" if verbose else ""))
 
 
-def _qemu_pty(c):
-    """Start the emulated board with its UART on a pty; return (process, pty path)."""
-    elf = TARGETS["qemu"].out_dir(c) / "firmware.elf"
-    if not elf.exists():
-        raise Exit("no build/qemu/firmware.elf; run: ./inv build --target qemu")
-    proc = subprocess.Popen(
-        ["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "none",
-         "-semihosting", "-icount", "shift=0", "-serial", "pty", "-kernel", str(elf)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    for line in proc.stdout:
-        if "redirected to /dev/pts/" in line:
-            return proc, line.split("redirected to ")[1].split()[0]
-    proc.kill()
-    raise Exit("qemu-system-arm did not start; run: ./inv setup")
-
-
 @task(
     help={
         "target": "qemu (default), device or unix",
@@ -420,6 +400,8 @@ def _qemu_pty(c):
 )
 def repl(c, target="qemu", port=None):
     """Open a MicroPython REPL on the emulator, a board (mpremote) or the unix build."""
+    # mpremote gets this terminal itself (not invoke's pty), so keys reach it as typed.
+    mpremote = [sys.executable, "-m", "mpremote", "connect"]
     if target == "unix":
         binary = TARGETS["unix"].out_dir(c) / "micropython"
         if not binary.exists():
@@ -429,17 +411,26 @@ def repl(c, target="qemu", port=None):
         port = port or c.fastpath.port
         if not os.path.exists(port):
             raise Exit(f"repl: no board at {port}; connect the Pyboard or pass --port")
-        c.run(f"{sys.executable} -m mpremote connect {port} repl", pty=True, warn=True)
+        subprocess.call(mpremote + [port, "repl"])
         return
     if target != "qemu":
         raise Exit(f"repl: unknown target '{target}'; choose qemu, device or unix")
-    proc, pty = _qemu_pty(c)
+    from tools.targets import QemuTarget
+
+    elf = TARGETS["qemu"].out_dir(c) / "firmware.elf"
+    if not elf.exists():
+        raise Exit("no build/qemu/firmware.elf; run: ./inv build --target qemu")
+    # QemuTarget's QEMU has its own process group (Ctrl-C in the REPL does not reach it) and
+    # dies with this process.
+    qemu = QemuTarget(firmware=elf)
     try:
-        print(f"emulated board on {pty}; Ctrl-] leaves the REPL and stops it")
-        c.run(f"{sys.executable} -m mpremote connect {pty} repl", pty=True, warn=True)
+        qemu.start()
+        print(f"emulated board on {qemu.device}; Ctrl-] leaves the REPL and stops it")
+        subprocess.call(mpremote + [qemu.device, "repl"])
+    except RuntimeError as e:
+        raise Exit(f"repl: {e}; run: ./inv setup")
     finally:
-        proc.kill()
-        proc.wait()
+        qemu.stop()
 
 
 def _runner(c, target, port):
