@@ -75,6 +75,17 @@ for t in fastpath.TIERS:
     return results
 
 
+def assert_every_tier(results, expected):
+    """Every tier gave the expected result for every case, and the portable rungs are there."""
+    assert {"py", "opt", "native", "viper", "c"} <= set(results), sorted(results)
+    for tier, got in results.items():
+        assert len(got) == len(expected), "{}: {} results for {} cases".format(
+            tier, len(got), len(expected))
+        bad = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
+        assert not bad, "{}: case {} gave {!r}, the reference {!r}".format(
+            tier, bad[0], got[bad[0]], expected[bad[0]])
+
+
 def bad_calls(target, kernel, cases):
     """{tier: ["Type: message" per case]} for calls that must fail; cases are argument
     sources, e.g. "None" or "array('h'), array('h'), bytearray(4)"."""
