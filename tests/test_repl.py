@@ -33,8 +33,16 @@ def test_repl_on_the_emulator_answers_and_stops_qemu():
         os.execv(sys.executable, [sys.executable, "-m", "invoke", "repl", "--target", "qemu"])
     try:
         read_until(fd, b"Use Ctrl-]")
-        os.write(fd, b"\r")
-        read_until(fd, b">>> ")
+        # mpremote puts the terminal in raw mode just after that line, discarding what was
+        # typed before: press Enter until the board's prompt answers.
+        for attempt in range(15):
+            os.write(fd, b"\r")
+            try:
+                read_until(fd, b">>> ", timeout=2)
+                break
+            except AssertionError:
+                if attempt == 14:
+                    raise
         os.write(fd, b"import fastpath; print(hex(fastpath.crc32(b'123456789')))\r")
         assert b"0xcbf43926" in read_until(fd, b"0xcbf43926")
         os.write(fd, b"\x1d")  # Ctrl-]: leave the REPL
