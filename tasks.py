@@ -29,8 +29,9 @@ APT_PACKAGES = {
 # Files (glob patterns; not commands) whose package must be present too.
 APT_FILES = {
     "/usr/lib/arm-none-eabi/newlib/libc.a": "libnewlib-arm-none-eabi",
-    # libFuzzer and clang's sanitizer runtimes, which clang only recommends.
-    "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a": "libclang-rt-14-dev",
+    # libFuzzer and clang's sanitizer runtimes, which clang only recommends (the unversioned
+    # package follows the distribution's default clang).
+    "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a": "libclang-rt-dev",
 }
 
 

@@ -24,7 +24,7 @@ FUZZ = Path(__file__).resolve().parent / "fuzz"
 REGRESSIONS = FUZZ / "regressions"
 FUZZ_TIME = int(os.environ.get("FASTPATH_FUZZ_TIME", "20"))
 FUZZ_SEED = 1
-PACKAGES = "clang libclang-rt-14-dev"
+PACKAGES = "clang libclang-rt-dev"
 MISSING = (
     "clang with libFuzzer and the sanitizer runtimes not found: apt-get install "
     + PACKAGES
