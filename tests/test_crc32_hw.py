@@ -46,19 +46,27 @@ def hw_model(data, crc=0):
     return c ^ 0xFFFFFFFF
 
 
-def test_unit_model_gives_the_published_check_value():
-    # CRC-32/MPEG-2 (the unit's CRC) of "123456789" is 0x0376E6E7.
-    unit = CrcUnit()
-    data = b"123456789"
+def mpeg2_bytewise(data):
+    # CRC-32/MPEG-2 a byte at a time, MSB first: the textbook form of the unit's CRC.
     s = 0xFFFFFFFF
-    for b in data:  # bytewise MSB-first, as a check on the model's shift direction
+    for b in data:
         s ^= b << 24
         for _ in range(8):
             s = ((s << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if s & 0x80000000 else (s << 1) & 0xFFFFFFFF
-    assert s == 0x0376E6E7
-    unit.write(int.from_bytes(b"1234", "big"))
-    unit.write(int.from_bytes(b"5678", "big"))
-    assert unit.dr != 0xFFFFFFFF
+    return s
+
+
+def test_unit_model_is_crc32_mpeg2():
+    # The bytewise form gives the published check value of CRC-32/MPEG-2 ...
+    assert mpeg2_bytewise(b"123456789") == 0x0376E6E7
+    # ... and the word-wise model agrees with it on big-endian words, as RM0090 describes.
+    rnd = random.Random(5)
+    for n in (0, 4, 8, 64):
+        data = bytes(rnd.getrandbits(8) for _ in range(n))
+        unit = CrcUnit()
+        for i in range(0, n, 4):
+            unit.write(int.from_bytes(data[i:i + 4], "big"))
+        assert unit.dr == mpeg2_bytewise(data)
 
 
 @pytest.mark.parametrize("n", range(0, 13))

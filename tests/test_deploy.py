@@ -5,11 +5,11 @@ The board tests take `target` for qemu and device; on qemu each boots its own em
 `./inv emulator` does, so deploy reaches it through its pty like a real board's port.
 """
 
-import subprocess
 import sys
 import textwrap
 
 import pytest
+from invoke_cli import run_task
 
 from tools import deploy as deploying
 from tools.targets import QEMU_FIRMWARE, ROOT, QemuTarget
@@ -29,16 +29,6 @@ with open(out, "r+b") as f:
 sys.exit(r)
 """
 
-
-def inv(*args):
-    return subprocess.run(
-        [str(ROOT / "inv"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def one_line(text):
@@ -165,7 +155,7 @@ def test_bad_file_lists(paths, message, tmp_path, monkeypatch):
 
 def test_no_board_at_port(tmp_path):
     src = module(tmp_path / "m.py", "X = 1\n")
-    r = inv("deploy", "--port", str(tmp_path / "ttyACM9"), str(src))
+    r = run_task("deploy", "--port", str(tmp_path / "ttyACM9"), str(src))
     assert r.returncode != 0
     assert one_line(r.stderr).startswith(
         "deploy: no board at {}; connect the Pyboard".format(tmp_path / "ttyACM9")
@@ -174,7 +164,7 @@ def test_no_board_at_port(tmp_path):
 
 def test_syntax_error_copies_nothing(tmp_path):
     src = module(tmp_path / "broken.py", "def f(:\n")
-    r = inv("deploy", "--port", str(tmp_path / "unused"), str(src))
+    r = run_task("deploy", "--port", str(tmp_path / "unused"), str(src))
     assert r.returncode != 0
     assert one_line(r.stderr) == (
         "deploy: mpy-cross cannot compile {}: SyntaxError: invalid syntax; nothing was "
@@ -204,7 +194,7 @@ def test_deploy_copy_import_run(target, port, tmp_path):
     run = ("import fp_deploy_probe, fp_deploy_pkg\n"
            "print(fp_deploy_probe.answer(), fp_deploy_pkg.add(2, 3))")
 
-    r = inv("deploy", "--port", port, "{},{}".format(src, pkg), "--run", run)
+    r = run_task("deploy", "--port", port, "{},{}".format(src, pkg), "--run", run)
     assert r.returncode == 0, r.stderr
     assert "fp_deploy_probe.py -> :" in r.stdout
     assert "fp_deploy_pkg/fast.py -> :" in r.stdout
@@ -212,7 +202,7 @@ def test_deploy_copy_import_run(target, port, tmp_path):
 
     # A change reaches the board on the next deploy (the old module is not reused).
     src.write_text(src.read_text().replace("VALUE = 1", "VALUE = 2"))
-    r = inv("deploy", "--port", port, str(src), "--run",
+    r = run_task("deploy", "--port", port, str(src), "--run",
             "import fp_deploy_probe, os\n"
             "print(fp_deploy_probe.answer(), sorted(f for f in os.listdir() if 'fp_' in f))")
     assert r.returncode == 0, r.stderr
@@ -223,7 +213,7 @@ def test_deploy_copy_import_run(target, port, tmp_path):
         assert QEMU_FIRMWARE.stat().st_mtime_ns == firmware
 
     if target.name == "device":  # leave the board's flash as it was
-        inv("deploy", "--port", port, str(src), "--run",
+        run_task("deploy", "--port", port, str(src), "--run",
             "import os\nos.remove('fp_deploy_probe.mpy')\n"
             "for f in os.listdir('fp_deploy_pkg'): os.remove('fp_deploy_pkg/' + f)\n"
             "os.rmdir('fp_deploy_pkg')")
@@ -232,7 +222,7 @@ def test_deploy_copy_import_run(target, port, tmp_path):
 @pytest.mark.targets("qemu", "device")
 def test_deploy_run_failure_is_one_message(target, port, tmp_path):
     src = module(tmp_path / "fp_deploy_raises.py", "def f():\n    raise ValueError('boom')\n")
-    r = inv("deploy", "--port", port, str(src), "--run", "import fp_deploy_raises\n"
+    r = run_task("deploy", "--port", port, str(src), "--run", "import fp_deploy_raises\n"
             "fp_deploy_raises.f()")
     assert r.returncode != 0
     assert one_line(r.stderr) == (
@@ -290,10 +280,10 @@ def test_firmware_release_mismatch_is_refused(tmp_path):
 
 def test_deploy_target_qemu_one_shot(tmp_path):
     if not QEMU_FIRMWARE.exists():
-        pytest.skip("no build/qemu/firmware.elf; run: ./inv build --target qemu")
+        pytest.fail("no build/qemu/firmware.elf; run: ./inv build --target qemu")
     src = module(tmp_path / "fp_oneshot.py", "print('fp_oneshot runs on', "
                                              "__import__('sys').implementation._machine)\n")
-    r = inv("deploy", "--target", "qemu", str(src))
+    r = run_task("deploy", "--target", "qemu", str(src))
     assert r.returncode == 0, r.stderr
     assert "fp_oneshot runs on mps2-an386 with Cortex-M4" in r.stdout
     assert r.stdout.splitlines()[-1] == "deploy: imported fp_oneshot"
@@ -301,7 +291,7 @@ def test_deploy_target_qemu_one_shot(tmp_path):
 
 def test_full_ram_disk_is_one_message(tmp_path):
     if not QEMU_FIRMWARE.exists():
-        pytest.skip("no build/qemu/firmware.elf; run: ./inv build --target qemu")
+        pytest.fail("no build/qemu/firmware.elf; run: ./inv build --target qemu")
     # About 50 KiB of string constants: more than the emulator's 32 KiB RAM disk holds.
     strings = ", ".join(repr("x" * 200 + str(i)) for i in range(250))
     src = module(tmp_path / "fp_big.py", "DATA = ({})\n".format(strings))

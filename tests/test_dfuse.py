@@ -24,7 +24,7 @@ _ELEMENTS_AT = 11 + 274
 def upstream():
     """MicroPython's tools/dfu.py: the independent writer and CRC we check against."""
     if not DFU_PY.exists():
-        pytest.skip("no {}; run: ./inv fetch".format(DFU_PY))
+        pytest.fail("no {}; run: ./inv fetch".format(DFU_PY))
     spec = importlib.util.spec_from_file_location("upstream_dfu", DFU_PY)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,7 +35,7 @@ def upstream():
 def built():
     path = BUILT / "firmware.dfu"
     if not path.exists():
-        pytest.skip("no build/PYBV11/firmware.dfu; run: ./inv build")
+        pytest.fail("no build/PYBV11/firmware.dfu; run: ./inv build")
     return path.read_bytes()
 
 

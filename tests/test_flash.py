@@ -9,11 +9,11 @@ import json
 import os
 import shlex
 import stat
-import subprocess
 import sys
 import textwrap
 
 import pytest
+from invoke_cli import run_task
 
 from tools import flash as flashing
 from tools.targets import QEMU_FIRMWARE, ROOT, QemuTarget
@@ -108,20 +108,9 @@ def standin(tmp_path):
 @pytest.fixture(scope="module")
 def built():
     if not BUILT_DFU.exists():
-        pytest.skip("no build/PYBV11/firmware.dfu; run: ./inv build")
+        pytest.fail("no build/PYBV11/firmware.dfu; run: ./inv build")
     return BUILT_DFU
 
-
-def inv(*args, env=None):
-    return subprocess.run(
-        [str(ROOT / "inv"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def flash_command(path):
@@ -139,7 +128,7 @@ def one_line(text):
 
 
 def test_dry_run_prints_the_exact_command(standin, built):
-    r = inv("flash", "--dry-run", env=standin.env())
+    r = run_task("flash", "--dry-run", env=standin.env())
     assert r.returncode == 0, r.stderr
     assert flash_command(built) in r.stdout.splitlines()
     assert standin.calls() == []  # a dry run looks for no board
@@ -148,14 +137,14 @@ def test_dry_run_prints_the_exact_command(standin, built):
 def test_dry_run_with_another_file(standin, built, tmp_path):
     copy = tmp_path / "my image.dfu"
     copy.write_bytes(built.read_bytes())
-    r = inv("flash", "--dfu", str(copy), "--dry-run", env=standin.env())
+    r = run_task("flash", "--dfu", str(copy), "--dry-run", env=standin.env())
     assert r.returncode == 0, r.stderr
     assert shlex.join(["dfu-util", "-a", "0", "-d", "0483:df11", "-D", str(copy), "-s",
                        ":leave"]) in r.stdout.splitlines()
 
 
 def test_flash_lists_then_downloads(standin, built):
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode == 0, r.stderr
     assert standin.calls() == [
         ["-l"],
@@ -180,7 +169,7 @@ def test_command_builders():
 @pytest.mark.parametrize("listing", ["none", "other"])
 def test_no_board_in_dfu_mode(standin, built, listing):
     standin.board(listing)
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode != 0
     message = one_line(r.stderr)
     assert message.startswith("flash: no Pyboard in DFU mode")
@@ -191,7 +180,7 @@ def test_no_board_in_dfu_mode(standin, built, listing):
 
 def test_two_boards_in_dfu_mode(standin, built):
     standin.board("two")
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode != 0
     assert one_line(r.stderr) == (
         "flash: 2 boards in DFU mode (USB paths 1-1, 1-2); unplug all but one"
@@ -201,7 +190,7 @@ def test_two_boards_in_dfu_mode(standin, built):
 
 def test_board_the_user_may_not_open(standin, built):
     standin.board("denied")
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode != 0
     assert "LIBUSB_ERROR_ACCESS" in one_line(r.stderr)
     assert "udev rule" in r.stderr
@@ -213,7 +202,7 @@ def test_board_the_user_may_not_open(standin, built):
 
 def test_cut_mid_flash(standin, built):
     standin.download("cut")
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode != 0
     assert "40%" in r.stdout  # the partial progress was shown
     message = one_line(r.stderr)
@@ -224,7 +213,7 @@ def test_cut_mid_flash(standin, built):
 
 def test_error_only_while_leaving(standin, built):
     standin.download("leave-error")
-    r = inv("flash", env=standin.env())
+    r = run_task("flash", env=standin.env())
     assert r.returncode != 0
     message = one_line(r.stderr)
     assert message.startswith("flash: dfu-util wrote the whole image but failed as the board "
@@ -271,7 +260,8 @@ def test_corrupt_file_is_never_sent(standin, built, tmp_path, name, dry_run):
     corrupt, reason = CORRUPT[name]
     bad = tmp_path / "bad.dfu"
     bad.write_bytes(corrupt(built.read_bytes()))
-    r = inv("flash", "--dfu", str(bad), *(["--dry-run"] if dry_run else []), env=standin.env())
+    dry = ["--dry-run"] if dry_run else []
+    r = run_task("flash", "--dfu", str(bad), *dry, env=standin.env())
     assert r.returncode != 0
     message = one_line(r.stderr)
     assert message.startswith("flash: {} is not a valid Pyboard image: ".format(bad))
@@ -283,7 +273,7 @@ def test_corrupt_file_is_never_sent(standin, built, tmp_path, name, dry_run):
 
 
 def test_missing_file(standin, tmp_path):
-    r = inv("flash", "--dfu", str(tmp_path / "none.dfu"), env=standin.env())
+    r = run_task("flash", "--dfu", str(tmp_path / "none.dfu"), env=standin.env())
     assert r.returncode != 0
     assert one_line(r.stderr) == "flash: no file {}; check --dfu".format(tmp_path / "none.dfu")
     assert standin.calls() == []
@@ -301,7 +291,7 @@ def no_dfu_util(tmp_path, monkeypatch):
 
 def test_pydfu_fallback_dry_run(no_dfu_util, built):
     if not PYDFU.exists():
-        pytest.skip("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
+        pytest.fail("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
     said = []
     cmd = flashing.flash(built, pydfu=PYDFU, dry_run=True, echo=said.append)
     assert cmd == [sys.executable, str(PYDFU), "--vid", "0x0483", "--pid", "0xdf11", "-u",
@@ -313,7 +303,7 @@ def test_pydfu_fallback_dry_run(no_dfu_util, built):
 def test_pydfu_finds_no_board(no_dfu_util, built):
     # Runs the real pydfu -l: this machine has no Pyboard in DFU mode (or no USB at all).
     if not PYDFU.exists():
-        pytest.skip("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
+        pytest.fail("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
     with pytest.raises(flashing.FlashError) as e:
         flashing.flash(built, pydfu=PYDFU, echo=lambda s: None)
     message = str(e.value)
@@ -333,7 +323,7 @@ def test_neither_dfu_util_nor_pydfu(no_dfu_util, built, tmp_path):
 
 
 def test_bootloader_without_a_board(tmp_path):
-    r = inv("bootloader", "--port", str(tmp_path / "ttyACM9"))
+    r = run_task("bootloader", "--port", str(tmp_path / "ttyACM9"))
     assert r.returncode != 0
     assert one_line(r.stderr).startswith(
         "bootloader: no board at {}; connect the Pyboard".format(tmp_path / "ttyACM9")
@@ -343,11 +333,11 @@ def test_bootloader_without_a_board(tmp_path):
 def test_bootloader_refuses_a_board_without_one():
     # The emulator is a MicroPython board with no machine.bootloader(): a clear refusal.
     if not QEMU_FIRMWARE.exists():
-        pytest.skip("no build/qemu/firmware.elf; run: ./inv build --target qemu")
+        pytest.fail("no build/qemu/firmware.elf; run: ./inv build --target qemu")
     qemu = QemuTarget()
     qemu.start()
     try:
-        r = inv("bootloader", "--port", qemu.device)
+        r = run_task("bootloader", "--port", qemu.device)
     finally:
         qemu.stop()
     assert r.returncode != 0

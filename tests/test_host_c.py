@@ -44,7 +44,7 @@ def assert_all_passed(proc):
 
 def test_kernels_on_host(tmp_path):
     if shutil.which("make") is None or shutil.which("cc") is None:
-        pytest.skip("make or cc not found: install them (apt-get install build-essential)")
+        pytest.fail("make or cc not found: install them (apt-get install build-essential)")
     assert_all_passed(make(f"BUILD={tmp_path}"))
 
 
@@ -59,7 +59,7 @@ def test_kernels_on_host(tmp_path):
 )
 def test_kernels_compile_for_cortex_m(tmp_path, cpu, dsp_insns):
     if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip(ARM_GCC_MISSING)
+        pytest.fail(ARM_GCC_MISSING)
     proc = make("cross", f"CPU={cpu}", f"BUILD={tmp_path}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     objdump = shutil.which("arm-none-eabi-objdump")
@@ -75,9 +75,9 @@ def test_kernels_compile_for_cortex_m(tmp_path, cpu, dsp_insns):
 
 def test_kernels_on_qemu_cortex_m4(tmp_path):
     if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip(ARM_GCC_MISSING)
+        pytest.fail(ARM_GCC_MISSING)
     if shutil.which("qemu-system-arm") is None:
-        pytest.skip("qemu-system-arm not found: apt-get install qemu-system-arm")
+        pytest.fail("qemu-system-arm not found: apt-get install qemu-system-arm")
     rdimon = subprocess.run(
         ["arm-none-eabi-gcc", "-print-file-name=librdimon.a"],
         check=False,
@@ -85,5 +85,5 @@ def test_kernels_on_qemu_cortex_m4(tmp_path):
         text=True,
     ).stdout.strip()
     if not Path(rdimon).is_file():
-        pytest.skip("newlib's librdimon not found: apt-get install libnewlib-arm-none-eabi")
+        pytest.fail("newlib's librdimon not found: apt-get install libnewlib-arm-none-eabi")
     assert_all_passed(make("m4", f"BUILD={tmp_path}", timeout=300))
