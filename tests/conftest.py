@@ -1,34 +1,59 @@
-"""One suite, three targets.
+"""One suite, four targets.
 
-    pytest --target unix,qemu,device --port /dev/ttyACM0
+    pytest --target unix,unix-asan,qemu,device --port /dev/ttyACM0
 
-A test that takes the ``target`` fixture runs once per selected target (default: all three;
+A test that takes the ``target`` fixture runs once per selected target (default: all four;
 the real board is skipped, saying which port was tried, when none is connected). Restrict a
-test with ``@pytest.mark.targets("qemu", "device")``.
+test with ``@pytest.mark.targets("qemu", "device")``. A test that takes ``kernel`` runs once
+per kernel the project declares (tools/kernels.py), with the kernel's name in its id, so
+``-k crc32`` selects one kernel's tests.
+
+Where the firmware is comes from the settings (tools/settings.py: invoke.yaml and
+INVOKE_FASTPATH_* as for every task), or from --build-dir and --micropython-dir, which
+`./inv test` passes; the session's `layout` fixture hands it to the tests.
 """
 
 import os
+import sys
 
 import pytest
 
-from tools.targets import QEMU_FIRMWARE, UNIX_BINARY, DeviceTarget, QemuTarget, UnixTarget
+from tools import settings
+from tools.build import firmware_path
+from tools.kernels import discover
+from tools.targets import DeviceTarget, QemuTarget, UnixTarget
 
-ALL_TARGETS = ("unix", "qemu", "device")
+ALL_TARGETS = ("unix", "unix-asan", "qemu", "device")
+
+# detect_leaks=0: MicroPython's objects live in one GC heap block that LeakSanitizer cannot
+# see into, and LeakSanitizer needs ptrace, which many CI containers forbid.
+# asan-use-after-return is compiled out (ports/unix-asan/mpconfigvariant.mk).
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+}
 
 
 def pytest_addoption(parser):
+    defaults = settings.load()
     group = parser.getgroup("fastpath")
     group.addoption(
         "--target",
         default=",".join(ALL_TARGETS),
-        help="comma-separated targets to run on: unix, qemu, device (default: all; device "
-        "is skipped when no board is connected)",
+        help="comma-separated targets to run on: unix, unix-asan, qemu, device (default: all; "
+        "device is skipped when no board is connected)",
     )
     group.addoption(
         "--port",
-        default=os.environ.get("FASTPATH_PORT", "/dev/ttyACM0"),
+        default=os.environ.get("FASTPATH_PORT", defaults["port"]),
         help="serial port of a real Pyboard for --target device (default /dev/ttyACM0)",
     )
+    group.addoption("--build-dir", default=defaults["build_dir"],
+                    help="the build folder (default: fastpath.build_dir, build)")
+    group.addoption("--micropython-dir", default=defaults["micropython_dir"],
+                    help="the fetched MicroPython tree (default: fastpath.micropython_dir)")
+    group.addoption("--ref", default=defaults["micropython_ref"],
+                    help="the release of that tree (default: fastpath.micropython_ref)")
 
 
 def pytest_configure(config):
@@ -40,9 +65,15 @@ def pytest_configure(config):
             "unknown --target {}; choose from {}".format(unknown[0], ", ".join(ALL_TARGETS))
         )
     config.fastpath_targets = names
+    config.fastpath_layout = settings.Layout(
+        config.getoption("--build-dir"), config.getoption("--micropython-dir"),
+        config.getoption("--ref"))
 
 
 def pytest_generate_tests(metafunc):
+    if "kernel" in metafunc.fixturenames:
+        kernels = sorted(discover())
+        metafunc.parametrize("kernel", kernels, ids=kernels)
     if "target" not in metafunc.fixturenames:
         return
     names = metafunc.config.fastpath_targets
@@ -72,6 +103,7 @@ class _Targets:
 
     def __init__(self, config):
         self.config = config
+        self.layout = config.fastpath_layout
         self.made = {}
 
     def get(self, name):
@@ -80,14 +112,16 @@ class _Targets:
         return self.made[name]
 
     def _make(self, name):
-        if name == "unix":
-            if not UNIX_BINARY.exists():
-                pytest.fail("no {}; run: ./inv build --target unix".format(UNIX_BINARY))
-            return UnixTarget()
-        if name == "qemu":
-            if not QEMU_FIRMWARE.exists():
-                pytest.fail("no {}; run: ./inv build --target qemu".format(QEMU_FIRMWARE))
-            return QemuTarget()
+        if name != "device":
+            path = firmware_path(self.layout, name)
+            if not path.exists():
+                pytest.fail("no {}; run: ./inv build --target {}".format(
+                    self.layout.rel(path), name), pytrace=False)
+            if name == "qemu":
+                return QemuTarget(path)
+            if name == "unix-asan":
+                return UnixTarget(path, env=SANITIZER_ENV, name="unix-asan")
+            return UnixTarget(path)
         port = self.config.getoption("--port")
         if not os.path.exists(port):
             pytest.skip("device: no Pyboard at {} (connect one, or pass --port)".format(port))
@@ -97,6 +131,12 @@ class _Targets:
         for t in self.made.values():
             t.close()
         self.made.clear()
+
+
+@pytest.fixture(scope="session")
+def layout(request):
+    """The settings.Layout of this session: where the firmware and MicroPython tree are."""
+    return request.config.fastpath_layout
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +158,20 @@ def fresh(target):
     if hasattr(target, "soft_reset"):
         target.soft_reset()
     return target
+
+
+@pytest.fixture(scope="session")
+def qemu_firmware(layout):
+    """The emulator's firmware, for tests that boot emulators of their own."""
+    path = firmware_path(layout, "qemu")
+    if not path.exists():
+        pytest.fail("no {}; run: ./inv build --target qemu".format(layout.rel(path)),
+                    pytrace=False)
+    return path
+
+
+def frozen_package():
+    """Make the frozen package importable under CPython (its py and opt rungs run there)."""
+    frozen = str(settings.ROOT / "frozen")
+    if frozen not in sys.path:
+        sys.path.insert(0, frozen)

@@ -7,37 +7,41 @@ target: those are goals, reported in docs/benchmarks.md.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
-from tools import bench
+from tools import bench, kernels
 from tools.targets import QemuTarget
-
-BASELINE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 
 
 @pytest.mark.targets("qemu")
-def test_two_runs_count_the_same():
+def test_two_runs_count_the_same(layout, qemu_firmware):
     # As `./inv bench` does: each run on a freshly booted emulator. (Within one session the
     # rungs that allocate see the heap as earlier code left it, and may differ by a few
     # hundred instructions in millions.)
     counts = []
+    declared = kernels.discover()
+    names = list(declared)
     for _ in range(2):
-        emulator = QemuTarget()
+        emulator = QemuTarget(qemu_firmware)
         try:
-            rep = bench.collect(emulator, ("crc32", "toggle"), repeat=2)
+            rep = bench.collect(emulator, names, 2, layout)
         finally:
             emulator.close()
-        counts.append([(r["tier"], r["min"], r["median"]) for r in rep["rows"]])
+        counts.append([(r["kernel"], r["tier"], r["min"], r["median"]) for r in rep["rows"]])
     assert counts[0] == counts[1]
-    assert len(counts[0]) >= 8  # six crc32 rungs + binascii + the toggle rungs
+    assert {k for k, *_ in counts[0]} == set(names)  # every kernel has rows on the emulator
+    # Each row carries its kernel's own unit of work, and the report its workloads.
+    for r in rep["rows"]:
+        assert r["unit_of_work"] == declared[r["kernel"]].unit
+    assert rep["workloads"] == "; ".join(
+        "{}: {}".format(k, d.workload) for k, d in declared.items())
 
 
 @pytest.mark.targets("qemu")
-def test_counts_match_the_committed_baseline(target):
-    baseline = json.loads(BASELINE.read_text())
-    current = bench.collect(target, repeat=3)
+def test_counts_match_the_committed_baseline(target, layout):
+    baseline = json.loads((layout.root / "docs" / "benchmarks.json").read_text())
+    current = bench.collect(target, list(kernels.discover()), 3, layout)
     problems = bench.compare(baseline, current, tolerance=0.03)
     assert not problems, "bench moved from docs/benchmarks.json (regenerate it with " \
         "./inv bench --target qemu --docs if intended):\n" + "\n".join(problems)

@@ -1,59 +1,40 @@
-"""crc32: every tier equals zlib.crc32 on edge cases and 200 seeded random inputs, on every
-target; bad arguments raise the same exception with the same message in every tier."""
+"""crc32's reference and its own tests; tests/test_kernels.py gives it the rest (every rung
+against `reference` on every target, the contract's errors, the fuzz).
 
+The hw rung (the STM32F4 CRC unit) runs only on a Pyboard, where it must equal zlib for every
+length and running crc. Without a board, the arithmetic it rests on is checked here against a
+model of the unit written from the reference manual (RM0090, CRC calculation unit: polynomial
+0x04C11DB7, 32-bit words MSB first, reset value 0xFFFFFFFF).
+"""
+
+import importlib
+import random
 import zlib
 
 import pytest
 
-from kernelcheck import assert_every_tier, bad_calls, host_cases, run_tiers
-
-CASES = '''
-EDGES = [
-    (b"", 0),
-    (b"123456789", 0),            # the CRC-32 check value 0xCBF43926
-    (b"a", 0),
-    (bytearray(b"abc"), 0xFFFFFFFF),
-    (b"\\x00" * 33, 0),
-    (b"\\xff" * 64, 0x12345678),
-    (memoryview(b"0123456789abcdef")[1:], 0),    # unaligned start
-    (memoryview(b"0123456789abcdef")[3:14], 7),  # unaligned, odd length
-    (array("B", range(256)), 0),
-    (array("b", [-1, -128, 127, 0]), 0),
-    (array("H", [0x0102, 0xFFFF, 0]), 0),         # raw bytes of a 16-bit array
-    (array("i", [-1, 0x12345678]), 1),
-]
-
-def cases():
-    yield from EDGES
-    r = rng(0xC0C0)
-    for i in range(200):
-        data = randbytes(r, randlen(r, 300))
-        crc = next(r) * 2 + (next(r) & 1) if i % 3 else 0
-        off = next(r) % 4
-        yield (memoryview(data)[off:] if i % 5 == 0 else data, crc & 0xFFFFFFFF)
-'''
-
-CALL = '''
-def call(f, case):
-    data, crc = case
-    return f(data) if crc == 0 else f(data, crc)
-'''
+from conftest import frozen_package
 
 
-def reference(case):
-    data, crc = case
+def reference(data, crc=0):
+    # zlib over the raw bytes of any buffer.
     return zlib.crc32(bytes(memoryview(data).cast("B")), crc)
 
 
-def test_check_value():
-    # The independent reference agrees with the published CRC-32 check value.
-    assert zlib.crc32(b"123456789") == 0xCBF43926
+# Wrong values of the right kind (the kinds' errors come from ARGS).
+BAD = [
+    ((b"x", -1), "ValueError: crc must be in range 0..0xFFFFFFFF"),
+    ((b"x", 0x100000000), "ValueError: crc must be in range 0..0xFFFFFFFF"),
+    ((b"x", 2**100), "ValueError: crc must be in range 0..0xFFFFFFFF"),
+    ((b"x", -(2**70)), "ValueError: crc must be in range 0..0xFFFFFFFF"),
+]
 
 
-def test_every_tier_equals_zlib(target):
-    expected = [reference(c) for c in host_cases(CASES)]
-    results = run_tiers(target, "crc32", CASES, CALL)
-    assert_every_tier(results, expected)
+def test_reference_gives_the_check_value():
+    # The reference agrees with the published CRC-32 check values.
+    assert reference(b"123456789") == 0xCBF43926
+    assert reference(b"") == 0
+    assert reference(b"The quick brown fox jumps over the lazy dog") == 0x414FA339
 
 
 def test_running_crc_chains(target):
@@ -62,37 +43,111 @@ def test_running_crc_chains(target):
         "for t in fastpath.TIERS:\n"
         "    f = fastpath.KERNELS['crc32'].get(t)\n"
         "    if f:\n"
-        "        print(t, f(b'6789', f(b'12345')))\n"
+        "        print(t, f(b'6789', f(b'12345')), f(b'123456789', crc=0))\n"
     )
+    lines = out.splitlines()
+    assert len(lines) >= 5
+    for line in lines:
+        tier, chained, keyword = line.split()
+        assert int(chained) == int(keyword) == 0xCBF43926, tier
+
+
+# --- the hw rung ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module():
+    frozen_package()
+    return importlib.import_module("fastpath.crc32")  # the module, not the package's crc32()
+
+
+class CrcUnit:
+    """The STM32F4 CRC unit: write a word to DR, read the register back."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.dr = 0xFFFFFFFF
+
+    def write(self, word):
+        s = self.dr ^ word
+        for _ in range(32):
+            s = ((s << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if s & 0x80000000 else (s << 1) & 0xFFFFFFFF
+        self.dr = s
+
+
+def hw_model(module, data, crc=0):
+    # The hw rung's steps, with the model in place of the registers.
+    unit = CrcUnit()
+    if crc:
+        unit.write(module._seed(crc))
+    words = len(data) >> 2
+    for i in range(words):
+        unit.write(module._rbit32(int.from_bytes(data[4 * i:4 * i + 4], "little")))
+    c = module._rbit32(unit.dr)
+    for b in data[4 * words:]:
+        c = module.TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFF
+
+
+def mpeg2_bytewise(data):
+    # CRC-32/MPEG-2 a byte at a time, MSB first: the textbook form of the unit's CRC.
+    s = 0xFFFFFFFF
+    for b in data:
+        s ^= b << 24
+        for _ in range(8):
+            s = ((s << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if s & 0x80000000 else (s << 1) & 0xFFFFFFFF
+    return s
+
+
+def test_unit_model_is_crc32_mpeg2():
+    # The bytewise form gives the published check value of CRC-32/MPEG-2 ...
+    assert mpeg2_bytewise(b"123456789") == 0x0376E6E7
+    # ... and the word-wise model agrees with it on big-endian words, as RM0090 describes.
+    rnd = random.Random(5)
+    for n in (0, 4, 8, 64):
+        data = bytes(rnd.getrandbits(8) for _ in range(n))
+        unit = CrcUnit()
+        for i in range(0, n, 4):
+            unit.write(int.from_bytes(data[i:i + 4], "big"))
+        assert unit.dr == mpeg2_bytewise(data)
+
+
+@pytest.mark.parametrize("n", range(0, 13))
+def test_hw_arithmetic_matches_zlib_for_every_length_and_crc(module, n):
+    rnd = random.Random(n)
+    for crc in (0, 1, 0xFFFFFFFF, 0xCBF43926, rnd.getrandbits(32), rnd.getrandbits(32)):
+        data = bytes(rnd.getrandbits(8) for _ in range(n))
+        assert hw_model(module, data, crc) == zlib.crc32(data, crc), (n, crc)
+
+
+def test_hw_arithmetic_matches_zlib_on_random_inputs(module):
+    rnd = random.Random(2026)
+    for _ in range(300):
+        data = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 200)))
+        crc = rnd.getrandbits(32) if rnd.random() < 0.7 else 0
+        assert hw_model(module, data, crc) == zlib.crc32(data, crc)
+
+
+@pytest.mark.targets("device")
+def test_pyboard_crc_unit_equals_zlib(target):
+    out = target.run(
+        "import fastpath\n"
+        "f = fastpath.KERNELS['crc32']['hw']\n"
+        "data = bytes(range(256)) * 3\n"
+        "for n in (0, 1, 2, 3, 4, 5, 7, 8, 63, 64, 65, 767, 768):\n"
+        "    for crc in (0, 1, 0xFFFFFFFF, 0xCBF43926):\n"
+        "        print(n, crc, f(memoryview(data)[:n], crc), f(memoryview(data)[1:n + 1], crc))\n"
+    )
+    data = bytes(range(256)) * 3
     for line in out.splitlines():
-        tier, value = line.split()
-        assert int(value) == 0xCBF43926, tier
-
-
-BAD = [
-    ("None", "TypeError: data must be a buffer"),
-    ("12", "TypeError: data must be a buffer"),
-    ("1.5", "TypeError: data must be a buffer"),
-    ("'text'", "TypeError: data must be a buffer"),
-    ("[1, 2]", "TypeError: data must be a buffer"),
-    ("(1, 2)", "TypeError: data must be a buffer"),
-    ("b'x', None", "TypeError: crc must be an int"),
-    ("b'x', 1.0", "TypeError: crc must be an int"),
-    ("b'x', '1'", "TypeError: crc must be an int"),
-    ("b'x', -1", "ValueError: crc must be in range 0..0xFFFFFFFF"),
-    ("b'x', 0x100000000", "ValueError: crc must be in range 0..0xFFFFFFFF"),
-    ("b'x', 2**100", "ValueError: crc must be in range 0..0xFFFFFFFF"),
-]
-
-
-def test_bad_arguments_same_error_every_tier(target):
-    results = bad_calls(target, "crc32", [args for args, _ in BAD])
-    expected = [err for _, err in BAD]
-    for tier, got in results.items():
-        assert got == expected, tier
+        n, crc, a, b = map(int, line.split())
+        assert a == zlib.crc32(data[:n], crc)
+        assert b == zlib.crc32(data[1:n + 1], crc)
 
 
 @pytest.mark.targets("unix", "qemu")
-def test_fastest_tier_is_the_package_function(target):
-    out = target.run("import fastpath\nprint(fastpath.crc32 is fastpath.KERNELS['crc32']['c'])")
-    assert out.strip() == "True"
+def test_no_hw_rung_off_the_pyboard(target):
+    assert target.run("import fastpath\nprint('hw' in fastpath.KERNELS['crc32'])").strip() \
+        == "False"

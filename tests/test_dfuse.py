@@ -10,10 +10,6 @@ import struct
 import pytest
 
 from tools import dfuse
-from tools.targets import ROOT
-
-BUILT = ROOT / "build" / "PYBV11"
-DFU_PY = ROOT / "lib" / "micropython" / "tools" / "dfu.py"
 
 # Offsets in a file tools/dfu.py writes with one target: prefix 11 bytes, target prefix 274.
 _TARGET_AT = 11
@@ -21,21 +17,22 @@ _ELEMENTS_AT = 11 + 274
 
 
 @pytest.fixture(scope="module")
-def upstream():
+def upstream(layout):
     """MicroPython's tools/dfu.py: the independent writer and CRC we check against."""
-    if not DFU_PY.exists():
-        pytest.fail("no {}; run: ./inv fetch".format(DFU_PY))
-    spec = importlib.util.spec_from_file_location("upstream_dfu", DFU_PY)
+    dfu_py = layout.micropython / "tools" / "dfu.py"
+    if not dfu_py.exists():
+        pytest.fail("no {}; run: ./inv fetch".format(layout.rel(dfu_py)))
+    spec = importlib.util.spec_from_file_location("upstream_dfu", dfu_py)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.fixture(scope="module")
-def built():
-    path = BUILT / "firmware.dfu"
+def built(layout):
+    path = layout.out("PYBV11") / "firmware.dfu"
     if not path.exists():
-        pytest.fail("no build/PYBV11/firmware.dfu; run: ./inv build")
+        pytest.fail("no {}; run: ./inv build".format(layout.rel(path)))
     return path.read_bytes()
 
 
@@ -65,15 +62,15 @@ def pad8(data):
 # --- good files -------------------------------------------------------------------------
 
 
-def test_built_file_holds_both_firmware_parts(built):
+def test_built_file_holds_both_firmware_parts(built, layout):
     dfu = dfuse.parse(built)
     assert (dfu.vendor, dfu.product) == (0x0483, 0xDF11)
     assert len(dfu.images) == 1 and dfu.images[0].alt == 0
     elements = dfu.images[0].elements
     assert [e.address for e in elements] == [0x08000000, 0x08020000]
     # tools/dfu.py pads each part to 8 bytes.
-    assert elements[0].data == pad8((BUILT / "firmware0.bin").read_bytes())
-    assert elements[1].data == pad8((BUILT / "firmware1.bin").read_bytes())
+    assert elements[0].data == pad8((layout.out("PYBV11") / "firmware0.bin").read_bytes())
+    assert elements[1].data == pad8((layout.out("PYBV11") / "firmware1.bin").read_bytes())
 
 
 def test_crc_is_the_one_upstream_writes(built, upstream):

@@ -10,16 +10,15 @@ import pytest
 
 from invoke_cli import ROOT, inv
 
-MP = ROOT / "lib" / "micropython"
 
 
 @pytest.fixture
-def tree(tmp_path):
+def tree(tmp_path, layout):
     """(path, env): settings that fetch into tmp_path/micropython from the project's copy."""
     path = tmp_path / "micropython"
     env = {
         "INVOKE_FASTPATH_MICROPYTHON_DIR": str(path),
-        "INVOKE_FASTPATH_MICROPYTHON_URL": str(MP),
+        "INVOKE_FASTPATH_MICROPYTHON_URL": str(layout.micropython),
         "INVOKE_FASTPATH_BUILD_DIR": str(tmp_path / "build"),
     }
     return path, env

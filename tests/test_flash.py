@@ -16,10 +16,7 @@ import pytest
 from invoke_cli import run_task
 
 from tools import flash as flashing
-from tools.targets import QEMU_FIRMWARE, ROOT, QemuTarget
-
-BUILT_DFU = ROOT / "build" / "PYBV11" / "firmware.dfu"
-PYDFU = ROOT / "lib" / "micropython" / "tools" / "pydfu.py"
+from tools.targets import QemuTarget
 
 LISTING = {
     "board": textwrap.dedent("""\
@@ -106,10 +103,19 @@ def standin(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def built():
-    if not BUILT_DFU.exists():
-        pytest.fail("no build/PYBV11/firmware.dfu; run: ./inv build")
-    return BUILT_DFU
+def built(layout):
+    path = layout.out("PYBV11") / "firmware.dfu"
+    if not path.exists():
+        pytest.fail("no {}; run: ./inv build".format(layout.rel(path)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def PYDFU(layout):
+    path = layout.micropython / "tools" / "pydfu.py"
+    if not path.exists():
+        pytest.fail("no {}; run: ./inv fetch".format(layout.rel(path)))
+    return path
 
 
 
@@ -289,9 +295,7 @@ def no_dfu_util(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(empty))
 
 
-def test_pydfu_fallback_dry_run(no_dfu_util, built):
-    if not PYDFU.exists():
-        pytest.fail("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
+def test_pydfu_fallback_dry_run(no_dfu_util, built, PYDFU):
     said = []
     cmd = flashing.flash(built, pydfu=PYDFU, dry_run=True, echo=said.append)
     assert cmd == [sys.executable, str(PYDFU), "--vid", "0x0483", "--pid", "0xdf11", "-u",
@@ -300,10 +304,8 @@ def test_pydfu_fallback_dry_run(no_dfu_util, built):
     assert "dfu-util not found; using MicroPython's tools/pydfu.py" in said
 
 
-def test_pydfu_finds_no_board(no_dfu_util, built):
+def test_pydfu_finds_no_board(no_dfu_util, built, PYDFU):
     # Runs the real pydfu -l: this machine has no Pyboard in DFU mode (or no USB at all).
-    if not PYDFU.exists():
-        pytest.fail("no lib/micropython/tools/pydfu.py; run: ./inv fetch")
     with pytest.raises(flashing.FlashError) as e:
         flashing.flash(built, pydfu=PYDFU, echo=lambda s: None)
     message = str(e.value)
@@ -330,11 +332,9 @@ def test_bootloader_without_a_board(tmp_path):
     )
 
 
-def test_bootloader_refuses_a_board_without_one():
+def test_bootloader_refuses_a_board_without_one(qemu_firmware):
     # The emulator is a MicroPython board with no machine.bootloader(): a clear refusal.
-    if not QEMU_FIRMWARE.exists():
-        pytest.fail("no build/qemu/firmware.elf; run: ./inv build --target qemu")
-    qemu = QemuTarget()
+    qemu = QemuTarget(qemu_firmware)
     qemu.start()
     try:
         r = run_task("bootloader", "--port", qemu.device)

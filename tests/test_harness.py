@@ -1,5 +1,6 @@
 """The harness itself: errors, hangs and clocks behave as the suite relies on."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import ladder
 from tools.targets import QemuTarget, TargetError, TargetTimeout
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +38,7 @@ def test_target_exception_carries_traceback(target):
     assert "in inner" in e.value.traceback and "in outer" in e.value.traceback
 
 
-@pytest.mark.targets("unix", "qemu")
+@pytest.mark.targets("unix", "unix-asan", "qemu")
 def test_hung_target_times_out_then_recovers(target):
     t0 = time.monotonic()
     with pytest.raises(TargetTimeout):
@@ -46,10 +48,27 @@ def test_hung_target_times_out_then_recovers(target):
     assert target.run("print(1 + 1)").strip() == "2"
 
 
-@pytest.mark.targets("unix", "qemu")
-def test_frozen_package_and_c_module_import(target):
-    out = target.run("import fastpath, fastpath.timing, _fastpath\nprint('ok')")
-    assert out.strip() == "ok"
+@pytest.mark.targets("unix", "unix-asan", "qemu")
+def test_frozen_package_and_c_module_import(target, layout):
+    out = target.run("import fastpath, fastpath.timing, _fastpath\nprint(fastpath.BUILD)")
+    # The firmware knows which build it is: the identity written beside it.
+    folder = {"unix": "unix", "unix-asan": "unix-asan", "qemu": "qemu"}[target.name]
+    identity = json.loads((layout.out(folder) / "firmware.json").read_text())
+    assert eval(out) == identity
+    assert identity["board"] == folder
+    assert identity["micropython"] == layout.ref
+
+
+@pytest.mark.targets("unix-asan")
+def test_sanitizer_report_fails_the_run(target):
+    # The whole chain, checked: reading one byte past the end of the heap (a malloc'd block,
+    # as tests/target/edge.py places buffers for the kernel tests) is an AddressSanitizer
+    # report, and that reaches the test as TargetError.
+    code = ladder.program("edge", call="e = EdgeArena()\n"
+                          "print(bytes(uctypes.bytearray_at(e.end - 3, 4)))")
+    with pytest.raises(TargetError) as e:
+        target.run(code)
+    assert "heap-buffer-overflow" in e.value.traceback, e.value.traceback
 
 
 MEASURE = """
@@ -81,10 +100,10 @@ def test_emulator_clock_is_deterministic(target):
 
 
 @pytest.mark.targets("qemu")
-def test_emulator_clock_counts_instructions():
+def test_emulator_clock_counts_instructions(qemu_firmware):
     # A second emulator with its own timebase agrees to the tick: the count is a property
     # of the code, not of this machine's load.
-    other = QemuTarget()
+    other = QemuTarget(qemu_firmware)
     try:
         assert eval(other.run(MEASURE)) == eval(other.run(MEASURE))
     finally:

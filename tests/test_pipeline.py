@@ -8,15 +8,12 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from invoke_cli import inv
+from invoke_cli import ROOT, inv
+from tools import kernels
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build"
-MP = ROOT / "lib" / "micropython"
 
 
 def _elf_symbols(elf):
@@ -26,21 +23,25 @@ def _elf_symbols(elf):
 
 
 @pytest.mark.parametrize("out", ["PYBV11", "qemu"])
-def test_firmware_carries_c_module_and_frozen_package(out):
-    elf = BUILD / out / "firmware.elf"
+def test_firmware_carries_c_module_and_frozen_package(out, layout):
+    elf = layout.out(out) / "firmware.elf"
     symbols = _elf_symbols(elf)
-    # The C module's object and each of its raw kernels are linked in.
+    declared = kernels.discover()
+    # The C module's object, and each C rung's binding and raw loop, are linked in.
     assert "fastpath_user_cmodule" in symbols
-    for kernel in ("crc32", "fir_q15", "popcount", "rgb565"):
-        assert any(s.startswith("fastpath_" + kernel) for s in symbols), kernel
-    # The frozen module table names every module of the package, and the asm tiers.
-    frozen = (BUILD / out / "frozen_content.c").read_text()
+    for k in declared.values():
+        if k.c_source:
+            assert "fastpath_{}_obj".format(k.name) in symbols, k.name
+            assert "fastpath_{}_raw".format(k.name) in symbols, k.name
+    # The frozen module table names every module of the package (the build's _build.py among
+    # them), and every asm rung.
+    frozen = (layout.out(out) / "frozen_content.c").read_text()
     names = set(re.findall(r'"((?:fastpath|fastpath_thumb)/[a-z0-9_]+\.py)\\0"', frozen))
-    for module in ("__init__", "_check", "board", "timing", "crc32", "fir_q15", "popcount",
-                   "rgb565"):
-        assert "fastpath/{}.py".format(module) in names
-    assert "fastpath_thumb/__init__.py" in names
-    assert b"fastpath/crc32.py" in elf.read_bytes()
+    package = {"fastpath/" + p.name for p in (ROOT / "frozen" / "fastpath").glob("*.py")}
+    assert package | {"fastpath/_build.py", "fastpath_thumb/__init__.py"} <= names
+    for k in declared.values():
+        if k.asm_source:
+            assert "fastpath_thumb/{}.py".format(k.name) in names
 
 
 MPY_ARCH = {2: "x64", 5: "armv7m", 7: "armv7emsp"}  # py/persistentcode.h MP_NATIVE_ARCH_*
@@ -48,13 +49,13 @@ MPY_ARCH = {2: "x64", 5: "armv7m", 7: "armv7emsp"}  # py/persistentcode.h MP_NAT
 
 @pytest.mark.parametrize("out, arch", [("PYBV11", "armv7emsp"), ("qemu", "armv7emsp"),
                                        ("unix", "x64")])
-def test_frozen_native_code_is_compiled_for_the_target_cpu(out, arch):
+def test_frozen_native_code_is_compiled_for_the_target_cpu(out, arch, layout):
     # Byte 2 of a .mpy header holds the native architecture in its top six bits (0: none).
     archs = {}
-    for mpy in (BUILD / out / "frozen_mpy").glob("fastpath*/*.mpy"):
+    for mpy in (layout.out(out) / "frozen_mpy").glob("fastpath*/*.mpy"):
         code = mpy.read_bytes()[2] >> 2
         if code:
-            name = mpy.relative_to(BUILD / out / "frozen_mpy").as_posix()
+            name = mpy.relative_to(layout.out(out) / "frozen_mpy").as_posix()
             archs[name] = MPY_ARCH.get(code, code)
     assert archs, "no frozen module carries native code"
     assert set(archs.values()) == {arch}, archs
@@ -72,10 +73,10 @@ def _ld_regions(path):
     return regions
 
 
-def test_pyboard_firmware_within_flash_budget():
-    regions = _ld_regions(MP / "ports" / "stm32" / "boards" / "stm32f405.ld")
-    isr_used = (BUILD / "PYBV11" / "firmware0.bin").stat().st_size
-    text_used = (BUILD / "PYBV11" / "firmware1.bin").stat().st_size
+def test_pyboard_firmware_within_flash_budget(layout):
+    regions = _ld_regions(layout.micropython / "ports" / "stm32" / "boards" / "stm32f405.ld")
+    isr_used = (layout.out("PYBV11") / "firmware0.bin").stat().st_size
+    text_used = (layout.out("PYBV11") / "firmware1.bin").stat().st_size
     isr_origin, isr_len = regions["FLASH_START"]
     text_origin, text_len = regions["FLASH_TEXT"]
     assert (isr_origin, text_origin) == (0x08000000, 0x08020000)
@@ -85,13 +86,13 @@ def test_pyboard_firmware_within_flash_budget():
     assert text_used <= text_len
 
 
-def test_rebuild_with_nothing_changed_rebuilds_nothing():
+def test_rebuild_with_nothing_changed_rebuilds_nothing(layout):
     t0 = time.monotonic()
     code, out = inv("build", "--target", "all")
     elapsed = time.monotonic() - t0
     assert code == 0, out
     for target in ("PYBV11", "unix", "qemu"):
-        log = (BUILD / target / "build.log").read_text()
+        log = (layout.out(target) / "build.log").read_text()
         compiled = [line for line in log.splitlines() if line.startswith(("CC ", "LINK "))]
         assert compiled == [], "{} rebuilt: {}".format(target, compiled[:5])
     assert elapsed < 60, "a no-op build took {:.0f} s".format(elapsed)

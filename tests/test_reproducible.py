@@ -2,14 +2,14 @@
 byte-identical firmware.dfu. tasks.py pins the build date (SOURCE_DATE_EPOCH) to the
 MicroPython commit; nothing else may vary, not even the build folder's path."""
 
-from invoke_cli import ROOT, inv
+from invoke_cli import inv
 
 
-def test_clean_rebuild_is_byte_identical(tmp_path):
+def test_clean_rebuild_is_byte_identical(tmp_path, layout):
     code, out = inv("build", "--target", "pybv11",
                     env={"INVOKE_FASTPATH_BUILD_DIR": str(tmp_path / "build")}, timeout=1800)
     assert code == 0, out[-3000:]
     again = (tmp_path / "build" / "PYBV11" / "firmware.dfu").read_bytes()
-    first = (ROOT / "build" / "PYBV11" / "firmware.dfu").read_bytes()
+    first = (layout.out("PYBV11") / "firmware.dfu").read_bytes()
     assert len(again) == len(first)
     assert again == first, "firmware.dfu differs between two builds of the same tree"

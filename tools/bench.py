@@ -1,33 +1,32 @@
 """Host side of `invoke bench`: run fastpath.bench on a target, then report.
 
-The target prints one BENCH line per kernel and tier (frozen/fastpath/bench.py); this module
-turns them into rows with per-unit costs and speed-ups, a Markdown table, JSON and a PNG chart,
-and checks the figures against the goals we set ourselves (GOALS).
+The target prints what it measured (frozen/fastpath/bench.py): the unit of its counts, the
+ladder's rungs, and one BENCH line per kernel and rung with the kernel's own unit of work and
+workload. This module turns them into rows with per-unit costs and speed-ups, a Markdown
+table, JSON and a PNG chart, and checks the figures against the goals: each kernel's own
+(GOALS in its file, read by tools/kernels.py) and the ladder's (LADDER_GOALS, for every kernel).
 """
 
 import json
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "build" / "bench"
-DOCS = ROOT / "docs"
-KERNELS = ("crc32", "fir_q15", "popcount", "rgb565", "toggle")
-UNIT_OF_WORK = {"crc32": "byte", "fir_q15": "tap", "popcount": "byte", "rgb565": "pixel",
-                "toggle": "toggle"}
-LADDER = ("py", "opt", "native", "mem", "viper", "asm", "c", "hw")
+from tools import kernels as declared
+
 PYBOARD_HZ = 168_000_000
+# Goals for every kernel: (rung, other rung, at least this many times faster).
+LADDER_GOALS = (("opt", "py", 1.0), ("native", "opt", 1.8), ("viper", "py", 20.0))
 
 
-def _git(*args, cwd=ROOT):
+def _git(*args, cwd):
     r = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
     return r.stdout.strip() if r.returncode == 0 else "unknown"
 
 
-def collect(target, kernels=KERNELS, repeat=5, progress=None):
-    """Run the bench on target (a tools.targets runner); return the report dict."""
+def collect(target, kernels, repeat, layout, progress=None):
+    """Run the bench of each kernel on target (a tools.targets runner); the report dict."""
     lines = []
-    unit = None
+    unit = tiers = None
     for i, kernel in enumerate(kernels):
         if progress:
             progress("bench: {} ({}/{}) on {}".format(kernel, i + 1, len(kernels), target.name))
@@ -38,48 +37,59 @@ def collect(target, kernels=KERNELS, repeat=5, progress=None):
         for line in out.splitlines():
             if line.startswith("BENCH_UNIT "):
                 unit = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_TIERS "):
+                tiers = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH "):
                 lines.append(eval(line.split(" ", 1)[1]))
-    return report(target.name, unit, lines, repeat)
+    rep = report(target.name, unit, tiers or (), lines, repeat)
+    rep["firmware"] = _git("describe", "--always", "--dirty", cwd=layout.root)
+    rep["micropython"] = _git("describe", "--tags", cwd=layout.micropython)
+    return rep
 
 
-def report(target_name, unit, lines, repeat):
-    """Rows with per-unit cost and speed-ups from the raw (kernel, tier, units, min, median,
-    calls) tuples of the target."""
+def report(target_name, unit, tiers, lines, repeat):
+    """Rows with per-unit cost and speed-ups from the target's raw (kernel, tier, units, min,
+    median, calls, unit of work, workload) tuples. Rows of one kernel come in ladder order,
+    its peers (MicroPython's own implementations) after them."""
     rows = []
-    for kernel in KERNELS:
+    workloads = {}
+    kernels = []
+    for line in lines:
+        if line[0] not in kernels:
+            kernels.append(line[0])
+    for kernel in kernels:
         prev = py = None
-        for k, tier, units, lo, med, calls in lines:
+        for k, tier, units, lo, med, calls, unit_of_work, workload in lines:
             if k != kernel:
                 continue
+            workloads[kernel] = workload
             per_call = lo / calls
             row = {
                 "kernel": kernel,
                 "tier": tier,
                 "units": units,
-                "unit_of_work": UNIT_OF_WORK[kernel],
+                "unit_of_work": unit_of_work,
                 "min": lo,
                 "median": med,
                 "calls": calls,
                 "per_call": per_call,
                 "per_unit": per_call / units,
+                "peer": tier not in tiers,
             }
             if tier == "py":
                 py = per_call
             row["vs_py"] = py / per_call if py else None
             # Speed-up over the previous rung of our own ladder (peers are compared with c).
-            row["vs_prev"] = prev / per_call if prev and tier in LADDER else None
-            if tier in LADDER:
+            row["vs_prev"] = prev / per_call if prev and not row["peer"] else None
+            if not row["peer"]:
                 prev = per_call
             rows.append(row)
     return {
         "target": target_name,
         "unit": unit,
-        "firmware": _git("describe", "--always", "--dirty"),
-        "micropython": _git("describe", "--tags", cwd=ROOT / "lib" / "micropython"),
+        "tiers": list(tiers),
         "repeat": repeat,
-        "workloads": "crc32 over 4 KiB; fir_q15 on 256 samples x 32 taps; popcount over "
-        "4 KiB; rgb565 over 1024 pixels; toggle 1000 times (boards only)",
+        "workloads": "; ".join("{}: {}".format(k, w) for k, w in workloads.items()),
         "rows": rows,
     }
 
@@ -110,9 +120,8 @@ def markdown(rep):
         scale = 1000 if unit == "us" else 1
         extra = ""
         if unit == "cycles":
-            extra = " ({:.1f} us)".format(r["per_call"] / PYBOARD_HZ * 1e6)
-            if r["kernel"] == "toggle":
-                extra += " = {:,.0f} toggles/s".format(PYBOARD_HZ / r["per_unit"])
+            extra = " ({:.1f} us = {:,.0f} {}s/s)".format(
+                r["per_call"] / PYBOARD_HZ * 1e6, PYBOARD_HZ / r["per_unit"], r["unit_of_work"])
         lines.append(
             "| {} | {} | {:,.0f}{} | {:,.0f} | {:.2f} per {} | {} | {} |".format(
                 r["kernel"],
@@ -136,50 +145,35 @@ def _row(rep, kernel, tier):
     return None
 
 
-def goals(rep):
-    """[(goal, measured, met)] for the goals in the benchmark issue; emulator only."""
+def goals(rep, kernels=None):
+    """[(goal, measured, met)]: each kernel's GOALS and the LADDER_GOALS; emulator only."""
     out = []
     if rep["unit"] != "instructions":
         return out
-
-    def per_unit(kernel, tier):
-        r = _row(rep, kernel, tier)
-        return r["per_unit"] if r else None
-
-    def check(text, value, limit, fmt="{:.2f}"):
-        out.append((text, "missing" if value is None else fmt.format(value),
-                    value is not None and value <= limit))
-
-    check("crc32 c <= 5 instructions/byte", per_unit("crc32", "c"), 5)
-    c, peer = _row(rep, "crc32", "c"), _row(rep, "crc32", "binascii")
-    if c and peer:
-        ratio = peer["per_call"] / c["per_call"]
-        out.append(("crc32 c >= 2.5x faster than binascii.crc32", "{:.2f}x".format(ratio),
-                    ratio >= 2.5))
-    check("crc32 viper <= 20 instructions/byte", per_unit("crc32", "viper"), 20)
-    check("fir_q15 c <= 2.5 instructions/tap", per_unit("fir_q15", "c"), 2.5)
-    check("popcount c <= 3 instructions/byte", per_unit("popcount", "c"), 3)
-    check("rgb565 c <= 8 instructions/pixel", per_unit("rgb565", "c"), 8)
-    for kernel in ("crc32", "fir_q15", "popcount", "rgb565"):  # the data kernels; toggle below
-        py, opt = _row(rep, kernel, "py"), _row(rep, kernel, "opt")
-        native, viper = _row(rep, kernel, "native"), _row(rep, kernel, "viper")
-        if opt and native:
-            x = opt["per_call"] / native["per_call"]
-            out.append(("{} native >= 1.8x over opt (the code it decorates)".format(kernel),
-                        "{:.2f}x".format(x), x >= 1.8))
-        if py and viper:
-            x = py["per_call"] / viper["per_call"]
-            out.append(("{} viper >= 20x over py".format(kernel), "{:.1f}x".format(x), x >= 20))
-        if py and opt:
-            x = py["per_call"] / opt["per_call"]
-            out.append(("{} opt faster than py".format(kernel), "{:.2f}x".format(x), x > 1))
-    py = _row(rep, "toggle", "py")
-    for tier in ("viper", "asm"):
-        r = _row(rep, "toggle", tier)
-        if py and r:
-            x = py["per_call"] / r["per_call"]
-            out.append(("toggle {} >= 10x over py".format(tier), "{:.1f}x".format(x), x >= 10))
+    kernels = kernels if kernels is not None else declared.discover()
+    for kernel in dict.fromkeys(r["kernel"] for r in rep["rows"]):
+        k = kernels.get(kernel)
+        for goal in k.goals if k else ():
+            if len(goal) == 2:  # (rung, at most this many instructions a unit)
+                r = _row(rep, kernel, goal[0])
+                text = "{} {} <= {} instructions/{}".format(kernel, goal[0], goal[1], k.unit)
+                out.append((text, "{:.2f}".format(r["per_unit"]) if r else "missing",
+                            bool(r) and r["per_unit"] <= goal[1]))
+            else:  # (rung, "x", other, at least this many times faster)
+                out.append(_ratio(rep, kernel, goal[0], goal[2], goal[3]))
+        for rung, other, ratio in LADDER_GOALS:
+            if _row(rep, kernel, rung) and _row(rep, kernel, other):
+                out.append(_ratio(rep, kernel, rung, other, ratio))
     return out
+
+
+def _ratio(rep, kernel, rung, other, ratio):
+    a, b = _row(rep, kernel, rung), _row(rep, kernel, other)
+    text = "{} {} >= {}x over {}".format(kernel, rung, ratio, other)
+    if not (a and b):
+        return (text, "missing", False)
+    x = b["per_call"] / a["per_call"]
+    return (text, "{:.2f}x".format(x), x >= ratio if ratio > 1 else x > ratio)
 
 
 def goals_markdown(rep):
@@ -191,6 +185,11 @@ def goals_markdown(rep):
     return "\n".join(lines)
 
 
+def _kernels(rep):
+    # The kernels of a report, in the order measured.
+    return list(dict.fromkeys(r["kernel"] for r in rep["rows"]))
+
+
 def chart(rep, path):
     """A log-scale bar chart: one group per kernel, one bar per tier."""
     import matplotlib
@@ -200,20 +199,23 @@ def chart(rep, path):
 
     present = {r["tier"] for r in rep["rows"]}
     # Ladder order, then the peers (MicroPython's own implementations).
-    tiers = [t for t in LADDER if t in present] + sorted(present - set(LADDER))
+    ladder = rep["tiers"]
+    tiers = [t for t in ladder if t in present] + sorted(present - set(ladder))
+    kernels = _kernels(rep)
+    units = {r["kernel"]: r["unit_of_work"] for r in rep["rows"]}
     fig, ax = plt.subplots(figsize=(10, 5.2), dpi=100)
     width = 0.8 / len(tiers)
     for i, tier in enumerate(tiers):
         xs, ys = [], []
-        for k, kernel in enumerate(KERNELS):
+        for k, kernel in enumerate(kernels):
             r = _row(rep, kernel, tier)
             if r:
                 xs.append(k + (i - (len(tiers) - 1) / 2) * width)
                 ys.append(r["per_unit"] * (1000 if rep["unit"] == "us" else 1))
         ax.bar(xs, ys, width, label=tier)
     ax.set_yscale("log")
-    ax.set_xticks(range(len(KERNELS)))
-    ax.set_xticklabels(["{}\n(per {})".format(k, UNIT_OF_WORK[k]) for k in KERNELS])
+    ax.set_xticks(range(len(kernels)))
+    ax.set_xticklabels(["{}\n(per {})".format(k, units[k]) for k in kernels])
     ax.set_ylabel("{} per unit of work (log scale)".format(_cost_heading(rep["unit"])))
     ax.set_title("fastpath ladder on {} ({}, MicroPython {})".format(
         rep["target"], rep["firmware"], rep["micropython"]))
@@ -225,10 +227,11 @@ def chart(rep, path):
     plt.close(fig)
 
 
-def write(rep, json_path=None):
-    """Write build/bench/bench-<target>.{json,md,png}; return their paths."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    stem = OUT / "bench-{}".format(rep["target"])
+def write(rep, folder, json_path=None):
+    """Write <folder>/bench-<target>.{json,md,png} (build/bench/); return their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / "bench-{}".format(rep["target"])
     paths = [Path(json_path) if json_path else stem.with_suffix(".json"),
              stem.with_suffix(".md"), stem.with_suffix(".png")]
     paths[0].write_text(json.dumps(rep, indent=1) + "\n")
@@ -237,19 +240,22 @@ def write(rep, json_path=None):
     return paths
 
 
-def write_docs(rep):
+def write_docs(rep, docs):
     """docs/benchmarks.{md,json,png}: the emulator's table, chart and regression baseline."""
-    chart(rep, DOCS / "benchmarks.png")
-    (DOCS / "benchmarks.json").write_text(json.dumps(rep, indent=1) + "\n")
+    docs = Path(docs)
+    chart(rep, docs / "benchmarks.png")
+    (docs / "benchmarks.json").write_text(json.dumps(rep, indent=1) + "\n")
+    workloads = "".join("\n  - {}: {}".format(k, w) for k, w in
+                        (part.split(": ", 1) for part in rep["workloads"].split("; ")))
     text = DOCS_TEMPLATE.format(
         firmware=rep["firmware"],
         micropython=rep["micropython"],
         repeat=rep["repeat"],
-        workloads=rep["workloads"],
+        workloads=workloads,
         table=markdown(rep),
         goals=goals_markdown(rep),
     )
-    (DOCS / "benchmarks.md").write_text(text)
+    (docs / "benchmarks.md").write_text(text)
 
 
 def compare(baseline, current, tolerance=0.03):
@@ -277,15 +283,13 @@ Regenerate with `./inv bench --target qemu --docs` (it rewrites this file,
   of guest instructions: exact and repeatable, the same on any host. Counts come from the
   CMSDK timer (25 MHz, one tick per 40 instructions) restarted at the start of each
   measurement; each is the minimum of {repeat} runs after a warm-up call and a `gc.collect()`.
-- Workloads: {workloads}.
+- Workloads (each kernel's own, from its WORKLOAD):{workloads}
 
 What these figures do not measure: time on a real board. QEMU counts instructions, not
 cycles: it has no flash wait states, no pipeline stalls and no bus contention, and a
 multiply-accumulate or a load counts the same as an add. Speed-ups between rungs carry over
 to a Pyboard far better than absolute numbers do; `./inv bench --target device` measures
-cycles there, and gives toggle as toggles per second at 168 MHz. On the emulator the toggle
-rungs drive LED0 of the FPGA I/O block; its py, opt and native rungs call a Python stand-in
-for `machine.Pin` (the qemu port has none), so they cost more than on a Pyboard, whose Pin is C.
+cycles there, and units of work per second at the board's clock.
 
 ![the ladder, per unit of work, log scale](benchmarks.png)
 

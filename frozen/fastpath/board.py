@@ -25,7 +25,6 @@ else:
     NAME = "unix"
 
 THUMB = NAME in ("pyboard", "qemu")  # inline Thumb assembler (asm tiers) is frozen in
-TOGGLE = NAME in ("pyboard", "qemu")  # a pin the toggle kernel can drive
 COMPILED = NAME != "cpython"  # native and viper code runs
 
 # QEMU mps2-an386 peripherals (Arm AN386 application note; QEMU hw/arm/mps2.c).
@@ -40,25 +39,26 @@ QEMU_INSTRUCTIONS_PER_TICK = const(40)
 QEMU_FPGAIO_LED0 = const(0x40028000)
 
 
-# The toggle kernel's pin, as (register address, bit mask): the register every rung below
-# `py` writes, read back by the tests. On the Pyboard it is X1 = PA0's output data register,
-# named by the stm module; on the emulator LED0 of the FPGA I/O block.
+# The board's free output pin, as (register address, bit mask): the register that kernels
+# driving a pin write below their `py` rung, and that the tests read back. On the Pyboard it
+# is X1 = PA0's output data register, named by the stm module; on the emulator LED0 of the
+# FPGA I/O block.
 if NAME == "pyboard":
     import stm
 
-    TOGGLE_REG = stm.GPIOA + stm.GPIO_ODR
-    TOGGLE_MASK = 1 << 0  # PA0
+    OUT_REG = stm.GPIOA + stm.GPIO_ODR
+    OUT_MASK = 1 << 0  # PA0
 elif NAME == "qemu":
-    TOGGLE_REG = QEMU_FPGAIO_LED0
-    TOGGLE_MASK = 1 << 0  # LED0
+    OUT_REG = QEMU_FPGAIO_LED0
+    OUT_MASK = 1 << 0  # LED0
 else:
-    TOGGLE_REG = TOGGLE_MASK = None
+    OUT_REG = OUT_MASK = None
 
 _pin = None
 
 
-def toggle_pin():
-    """The toggle kernel's pin as an object with value(), made an output on first use."""
+def out_pin():
+    """The free output pin as an object with value(), made an output on first use."""
     global _pin
     if _pin is None:
         if NAME == "pyboard":
@@ -68,14 +68,14 @@ def toggle_pin():
         elif NAME == "qemu":
             _pin = _Led()
         else:
-            raise OSError("this board has no pin for the toggle kernel")
+            raise OSError("this board has no free output pin")
     return _pin
 
 
 class _Led:
-    # LED0 of the emulator's FPGA I/O block with a Pin's value() method, so the py rung of
-    # toggle is the same code on both boards. It is Python where a Pyboard's Pin is C: the
-    # py, opt and native toggle rungs cost more here than on a board.
+    # LED0 of the emulator's FPGA I/O block with a Pin's value() method, so code written for
+    # a Pyboard's Pin runs unchanged. It is Python where a Pyboard's Pin is C: calls of
+    # value() cost more here than on a board.
     def __init__(self):
         import machine
 

@@ -9,19 +9,45 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._check import const, micropython, ptr8, ptr32, uint
+    from ._cpython import const, micropython, ptr8, ptr32, uint
 
-from . import _check, board
+from . import _args, board
+
+# The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
+ARGS = (("data", "buffer"), ("crc", "u32", 0))
+UNIT = "byte"
+WORKLOAD = "4 KiB of pseudo-random bytes"
+PEERS = ("binascii.crc32",)  # MicroPython's own, benchmarked beside the rungs
+# Emulator instructions per byte, at most; (rung, "x", other, ratio): rung at least ratio times
+# faster than other.
+GOALS = (("c", 3.0), ("viper", 20.0), ("c", "x", "binascii.crc32", 2.5))
+NO_ALLOC = ()  # a CRC of 2**30 or more is a long int on a 32-bit board: every rung allocates
 
 _POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
-_TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray
-_TC_B = const(0x42)  # ord("B")
-_TC_b = const(0x62)  # ord("b")
+
+
+def workload():
+    # The bench's call: (arguments, units of work).
+    from ._rng import Rng
+
+    return (Rng(4).bytes(4096),), 4096
+
+
+def sample(r, n):
+    # Valid arguments of size n from the generator r, for the tests and the fuzzer.
+    return r.bytes(n), r.u32() if r.below(3) else 0
+
+
+def _check_args(data, crc):
+    # Checks the arguments; returns the byte length of data.
+    n = _args.buffer(data, "data")
+    _args.u32(crc, "crc")
+    return n
 
 
 def py(data, crc=0):
     # Reference tier: the textbook bit-at-a-time CRC over the raw bytes.
-    _check.crc32(data, crc)
+    _check_args(data, crc)
     crc ^= 0xFFFFFFFF
     for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode
         crc ^= b
@@ -48,10 +74,7 @@ TABLE = _table()  # TABLE[i]: the CRC step of byte i; 1 KB, built once, shared w
 
 def _raw(data):
     # data itself when its items are bytes (walked in place), else a copy of its raw bytes.
-    tc = _check.typecode(data)
-    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
-        return data
-    return bytes(data)
+    return data if _args.byte_items(data) else bytes(data)
 
 
 # opt and native: table driven, a byte a step, with the CRC kept as two 16-bit halves. On a
@@ -63,7 +86,7 @@ _HI = array("H", (v >> 16 for v in TABLE))
 
 
 def opt(data, crc=0):
-    _check.crc32(data, crc)
+    _check_args(data, crc)
     tl = _LO
     th = _HI
     crc ^= 0xFFFFFFFF
@@ -78,8 +101,8 @@ def opt(data, crc=0):
 
 @micropython.native
 def native(data, crc=0):
-    # opt under the native emitter.
-    _check.crc32(data, crc)
+    # opt, compiled by the native emitter.
+    _check_args(data, crc)
     tl = _LO
     th = _HI
     crc ^= 0xFFFFFFFF
@@ -144,7 +167,7 @@ def _viper(c: uint, t: ptr32, data, n: int) -> uint:
 def viper(data, crc=0):
     # Checked before the pointer walk: viper has no bounds checks. int() passes a bool or an
     # int subclass as a plain int (viper converts only those to a uint in full).
-    n = _check.crc32(data, crc)
+    n = _check_args(data, crc)
     return _viper(int(crc), TABLE, data, n)
 
 
@@ -223,7 +246,7 @@ if board.NAME == "pyboard":
         """crc32 on the STM32F4 CRC peripheral: whole words in hardware; the running crc's
         seed word and the 0..3 tail bytes in software. Equal to zlib.crc32 for any data and
         any crc."""
-        n = _check.crc32(data, crc)
+        n = _check_args(data, crc)
         mem32 = machine.mem32
         mem32[_RCC_AHB1ENR] |= _CRCEN
         mem32[_CRC_CR] = _CR_RESET

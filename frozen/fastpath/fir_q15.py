@@ -11,9 +11,16 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._check import const, micropython, ptr16
+    from ._cpython import const, micropython, ptr16
 
-from . import _check
+from . import _args
+
+# The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
+ARGS = (("x", "q15"), ("h", "q15"), ("y", "q15_out"))
+UNIT = "tap"
+WORKLOAD = "256 samples x 32 taps"
+GOALS = (("c", 1.2), ("asm", 4.0), ("viper", 25.0))  # emulator instructions per tap, at most
+NO_ALLOC = ("native", "viper", "asm", "c")
 
 _ROUND = const(0x4000)  # half of 2**15: rounds the >> 15 to nearest
 _MAX = const(32767)
@@ -23,9 +30,45 @@ _WIDE = sys.maxsize > 0xFFFFFFFF  # 64-bit build: 63-bit small ints
 _SMALL = const(0x3FFFFFFF - _ROUND)  # the largest |sum| that stays a small int with the round
 
 
+def workload():
+    # The bench's call: (arguments, units of work). Samples centred on zero, taps 0..32767.
+    from ._rng import Rng
+
+    x = Rng(1).halves(256)
+    for i in range(len(x)):
+        x[i] -= 16384
+    h = Rng(2).halves(32)
+    n = len(x) - len(h) + 1
+    return (x, h, array("h", bytes(2 * n))), n * len(h)
+
+
+def sample(r, n):
+    # Valid arguments from the generator r, for the tests and the fuzzer: x of nx = 1..101
+    # samples (n + 1, at most 101), as many taps now and then, else 1..48; y has room for
+    # 0..2 outputs more than the nx - nh + 1 written.
+    nx = min(n, 100) + 1
+    nh = nx if r.below(10) == 0 else 1 + r.below(min(nx, 48))
+    return r.q15(nx), r.q15(nh), array("h", [0x1234] * (nx - nh + 1 + r.below(3)))
+
+
+def _check_args(x, h, y):
+    # Checks the arguments; returns n = len(x) - len(h) + 1, the number of outputs.
+    nx = _args.q15(x, "x")
+    nh = _args.q15(h, "h")
+    ny = _args.q15(y, "y", True)
+    if nh == 0:
+        raise ValueError("h must not be empty")
+    if nx < nh:
+        raise ValueError("x must be at least as long as h")
+    n = nx - nh + 1
+    if ny < n:
+        raise ValueError("y is too short")
+    return n
+
+
 def py(x, h, y):
     # Reference tier: the formula, term by term.
-    n = _check.fir_q15(x, h, y)
+    n = _check_args(x, h, y)
     for i in range(n):
         acc = 0
         for k in range(len(h)):
@@ -36,6 +79,26 @@ def py(x, h, y):
         elif v < -32768:
             v = -32768
         y[i] = v
+    return n
+
+
+def opt(x, h, y):
+    # Iterate h instead of indexing it, the rounding term in the start value, constants folded
+    # by const(). On a 32-bit board a large sum becomes a long int: exact, and it allocates,
+    # which opt may (native may not: see _chunk).
+    n = _check_args(x, h, y)
+    for i in range(n):
+        acc = _ROUND
+        j = i
+        for hk in h:
+            acc += hk * x[j]
+            j += 1
+        acc >>= 15
+        if acc > _MAX:
+            acc = _MAX
+        elif acc < _MIN:
+            acc = _MIN
+        y[i] = acc
     return n
 
 
@@ -138,30 +201,11 @@ def _split_native(x, h, y, n):
         y[i] = v
 
 
-def opt(x, h, y):
-    # Iterate h instead of indexing it, the rounding term in the start value, constants folded
-    # by const(). On a 32-bit board a large sum becomes a long int: exact, and it allocates,
-    # which opt may (native may not: see _chunk).
-    n = _check.fir_q15(x, h, y)
-    for i in range(n):
-        acc = _ROUND
-        j = i
-        for hk in h:
-            acc += hk * x[j]
-            j += 1
-        acc >>= 15
-        if acc > _MAX:
-            acc = _MAX
-        elif acc < _MIN:
-            acc = _MIN
-        y[i] = acc
-    return n
-
-
 @micropython.native
 def native(x, h, y):
-    # opt under the native emitter.
-    n = _check.fir_q15(x, h, y)
+    # opt's loop under the native emitter when the sum cannot leave the small ints (always on
+    # a 64-bit build); else one of the two allocation-free forms above.
+    n = _check_args(x, h, y)
     size = 0 if _WIDE else _chunk(x, h)
     if size and len(h) <= _SPLIT_TAPS:
         _split_native(x, h, y, n)
@@ -284,6 +328,6 @@ def _viper(hq: ptr16, xq: ptr16, y, nh: int, n: int):
 
 def viper(x, h, y):
     # Checked before the pointer walk: viper has no bounds checks.
-    n = _check.fir_q15(x, h, y)
+    n = _check_args(x, h, y)
     _viper(h, x, y, len(h), n)
     return n

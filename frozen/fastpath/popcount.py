@@ -6,22 +6,34 @@ one exception in native).
 
 try:
     import micropython
-    from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._check import const, micropython, ptr8, ptr32, uint
+    from ._cpython import micropython, ptr8, ptr32, uint
 
-from . import _check
+from . import _args
 
-_TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray
-_TC_B = const(0x42)  # ord("B")
-_TC_b = const(0x62)  # ord("b")
-_TC_f = const(0x66)  # ord("f")
-_TC_d = const(0x64)  # ord("d")
+# The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
+ARGS = (("data", "buffer"),)
+UNIT = "byte"
+WORKLOAD = "4 KiB of pseudo-random bytes"
+GOALS = (("c", 1.75),)  # emulator instructions per byte, at most
+NO_ALLOC = ("native", "viper", "asm", "c")
+
+
+def workload():
+    # The bench's call: (arguments, units of work).
+    from ._rng import Rng
+
+    return (Rng(4).bytes(4096),), 4096
+
+
+def sample(r, n):
+    # Valid arguments of size n from the generator r, for the tests and the fuzzer.
+    return (r.bytes(n),)
 
 
 def py(data):
     # Reference tier: test each bit of each raw byte.
-    _check.popcount(data)
+    _args.buffer(data, "data")
     n = 0
     for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode
         for i in range(8):
@@ -41,14 +53,13 @@ _POP = bytes(bin(i).count("1") for i in range(256))  # _POP[b]: set bits in byte
 #   (always on 64-bit builds; on 32-bit boards, items within +-2**30);
 # - float items: a copy of their raw bytes (the one case that allocates).
 def opt(data):
-    nb = _check.popcount(data)
+    nb = _args.buffer(data, "data")
     t = _POP
     n = 0
-    tc = _check.typecode(data)
-    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
+    if _args.byte_items(data):
         for b in data:
             n += t[b]
-    elif tc == _TC_f or tc == _TC_d:
+    elif _args.float_items(data):
         for b in bytes(data):
             n += t[b]
     elif nb:
@@ -69,15 +80,14 @@ def opt(data):
 
 @micropython.native
 def native(data):
-    # opt under the native emitter.
-    nb = _check.popcount(data)
+    # opt, compiled by the native emitter.
+    nb = _args.buffer(data, "data")
     t = _POP
     n = 0
-    tc = _check.typecode(data)
-    if tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b:
+    if _args.byte_items(data):
         for b in data:
             n += t[b]
-    elif tc == _TC_f or tc == _TC_d:
+    elif _args.float_items(data):
         for b in bytes(data):
             n += t[b]
     elif nb:
@@ -132,4 +142,4 @@ def _viper(data, n: int) -> int:
 
 def viper(data):
     # Checked before the pointer walk: viper has no bounds checks.
-    return _viper(data, _check.popcount(data))
+    return _viper(data, _args.buffer(data, "data"))

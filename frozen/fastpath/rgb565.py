@@ -7,15 +7,45 @@ See docs/kernels.md. native and viper allocate nothing on the success path.
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._check import micropython, ptr8, uint
+    from ._cpython import micropython, ptr8, uint
 
-from . import _check
+from . import _args
+
+# The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
+ARGS = (("src", "bytes"), ("dst", "bytes_out"))
+UNIT = "pixel"
+WORKLOAD = "1024 pixels"
+GOALS = (("c", 4.5), ("viper", 30.0))  # emulator instructions per pixel, at most
+NO_ALLOC = ("native", "viper", "asm", "c")
+
+
+def workload():
+    # The bench's call: (arguments, units of work).
+    from ._rng import Rng
+
+    return (Rng(3).bytes(3 * 1024), bytearray(2 * 1024)), 1024
+
+
+def sample(r, n):
+    # Valid arguments of n pixels from the generator r, for the tests and the fuzzer.
+    return r.bytes(3 * n), bytearray(b"\x2a" * (2 * n))
+
+
+def _check_args(src, dst):
+    # Checks the arguments; returns the number of pixels.
+    ns = _args.bytes_in(src, "src")
+    nd = _args.bytes_out(dst, "dst")
+    if ns % 3:
+        raise ValueError("src length must be a multiple of 3")
+    if nd != ns // 3 * 2:
+        raise ValueError("dst length must be 2/3 of src length")
+    return ns // 3
 
 
 def py(src, dst):
     # Reference tier: the formula, one pixel at a time. & 0xFF reads a signed "b" src as bytes.
-    n = _check.rgb565(src, dst)
-    dst = _check.u8(dst)
+    n = _check_args(src, dst)
+    dst = _args.u8(dst)
     for i in range(n):
         r = src[3 * i] & 0xFF
         g = src[3 * i + 1] & 0xFF
@@ -29,8 +59,8 @@ def py(src, dst):
 # high byte = (r & 0xF8) | (g >> 5), low byte = ((g << 3) & 0xE0) | (b >> 3);
 # running indices instead of multiplications.
 def opt(src, dst):
-    n = _check.rgb565(src, dst)
-    dst = _check.u8(dst)
+    n = _check_args(src, dst)
+    dst = _args.u8(dst)
     j = 0
     for i in range(0, 2 * n, 2):
         g = src[j + 1] & 0xFF
@@ -41,9 +71,9 @@ def opt(src, dst):
 
 @micropython.native
 def native(src, dst):
-    # opt under the native emitter.
-    n = _check.rgb565(src, dst)
-    dst = _check.u8(dst)
+    # opt, compiled by the native emitter.
+    n = _check_args(src, dst)
+    dst = _args.u8(dst)
     j = 0
     for i in range(0, 2 * n, 2):
         g = src[j + 1] & 0xFF
@@ -70,4 +100,4 @@ def _viper(s: ptr8, d: ptr8, n: int):
 
 def viper(src, dst):
     # Checked before the pointer walk: viper has no bounds checks.
-    _viper(src, dst, _check.rgb565(src, dst))
+    _viper(src, dst, _check_args(src, dst))

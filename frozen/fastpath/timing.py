@@ -22,7 +22,7 @@ if board.NAME == "qemu":
 
     UNIT = "instructions"
     PER_TICK = board.QEMU_INSTRUCTIONS_PER_TICK
-    _TIMER0 = board.QEMU_TIMER0
+    _VALUE = board.QEMU_TIMER0 + board.QEMU_TIMER_VALUE  # the count, read by ticks()
 
     # Free-running: count down from 2**32 - 1 and reload there.
     machine.mem32[board.QEMU_TIMER0 + board.QEMU_TIMER_RELOAD] = 0xFFFFFFFF
@@ -33,14 +33,14 @@ if board.NAME == "qemu":
     def ticks() -> int:
         # The timer counts down; flip it so ticks go up. Read through a pointer so the
         # measurement itself costs a few instructions and allocates nothing.
-        value = ptr32(uint(_TIMER0) + 4)  # VALUE register
+        value = ptr32(_VALUE)
         return int((uint(0xFFFFFFFF) - value[0]) & uint(_MASK))
 
     @micropython.viper
     def start() -> int:
         # Write the count back unchanged: QEMU restarts the tick period at this instruction,
         # so what follows is timed from the same phase on every run, to the instruction.
-        value = ptr32(uint(_TIMER0) + 4)
+        value = ptr32(_VALUE)
         v = value[0]
         value[0] = v
         return int((uint(0xFFFFFFFF) - v) & uint(_MASK))

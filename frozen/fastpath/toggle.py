@@ -1,4 +1,4 @@
-"""toggle(n) -> None: flip the board's toggle pin n times, at every rung of the ladder.
+"""toggle(n) -> None: flip the board's free output pin n times, at every rung of the ladder.
 
 The pin is X1 (PA0) on the Pyboard and LED0 of the FPGA I/O block on the emulator (see
 board.py); the unix build has no pin and no toggle kernel. Each rung writes the pin's
@@ -8,31 +8,42 @@ register exactly once per toggle, so the tests count the writes.
 try:
     import micropython
 except ImportError:  # CPython: the package imports, but there is no pin to toggle
-    from ._check import micropython, ptr32, uint
+    from ._cpython import micropython, ptr32, uint
 
-from . import board
+from . import _args, board
+
+# The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
+ARGS = (("n", "count"),)
+UNIT = "toggle"
+# On the emulator the pin is LED0, and machine.Pin a Python stand-in (board.py): the py, opt
+# and native rungs, which call it, cost more there than on a Pyboard, whose Pin is C.
+WORKLOAD = "1000 toggles of the free output pin (X1; the emulator's LED0 through a Python Pin)"
+BOARDS = ("pyboard", "qemu")  # the boards with a pin for it; absent elsewhere
+NO_ALLOC = ("viper", "asm")
 
 
-def _check(n):
-    # Every rung validates n before touching a register.
-    if not isinstance(n, int):
-        raise TypeError("n must be an int")
-    if n < 0:
-        raise ValueError("n must be >= 0")
+def workload():
+    # The bench's call: (arguments, units of work).
+    return (1000,), 1000
+
+
+def sample(r, n):
+    # Valid arguments from the generator r: at most 100 toggles.
+    return (min(n, 100),)
 
 
 def py(n):
     # What a newcomer writes: read the pin, write back its opposite.
-    _check(n)
-    pin = board.toggle_pin()
+    _args.count(n, "n")
+    pin = board.out_pin()
     for _ in range(n):
         pin.value(not pin.value())
 
 
 def opt(n):
     # The guide's first step: cache the bound method, so the loop does no attribute lookups.
-    _check(n)
-    value = board.toggle_pin().value
+    _args.count(n, "n")
+    value = board.out_pin().value
     for _ in range(n):
         value(not value())
 
@@ -45,20 +56,20 @@ def _native(n, value):
 
 def native(n):
     # The same loop, compiled to machine code that still calls the pin's method.
-    _check(n)
-    _native(n, board.toggle_pin().value)
+    _args.count(n, "n")
+    _native(n, board.out_pin().value)
 
 
 def mem(n):
     # The register itself through machine.mem16, as the guide does on GPIO_ODR: no Pin object,
     # one 16-bit read-modify-write a toggle.
-    _check(n)
+    _args.count(n, "n")
     import machine
 
-    board.toggle_pin()  # configures the pin as an output
+    board.out_pin()  # configures the pin as an output
     mem16 = machine.mem16
-    reg = board.TOGGLE_REG
-    mask = board.TOGGLE_MASK
+    reg = board.OUT_REG
+    mask = board.OUT_MASK
     for _ in range(n):
         mem16[reg] ^= mask
 
@@ -72,6 +83,6 @@ def _viper(n: int, reg: uint, mask: uint):
 
 
 def viper(n):
-    _check(n)
-    board.toggle_pin()
-    _viper(n, board.TOGGLE_REG, board.TOGGLE_MASK)
+    _args.count(n, "n")
+    board.out_pin()
+    _viper(n, board.OUT_REG, board.OUT_MASK)

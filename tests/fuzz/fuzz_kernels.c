@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h"
+#include "crc32.c"
+#include "fir_q15.c"
+#include "popcount.c"
+#include "rgb565.c"
 #include "../c/reference.h"
 
 #define FAIL(...) do { \

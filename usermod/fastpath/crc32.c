@@ -231,3 +231,25 @@ uint32_t fastpath_crc32_raw(uint32_t crc, const uint8_t *buf, size_t len) {
     }
     return ~c;
 }
+
+#if FASTPATH_BINDING
+#include "binding.h"
+
+// crc32(data, crc=0) -> int: zlib.crc32(data, crc), over the raw bytes of any buffer.
+static mp_obj_t fastpath_crc32(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_data, ARG_crc };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_data, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_crc, MP_ARG_OBJ, {.u_obj = MP_OBJ_NEW_SMALL_INT(0)} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_buffer_info_t data;
+    fastpath_arg_buffer(args[ARG_data].u_obj, &data, MP_ERROR_TEXT("data must be a buffer"));
+    uint32_t crc = fastpath_arg_u32(args[ARG_crc].u_obj, MP_ERROR_TEXT("crc must be an int"),
+        MP_ERROR_TEXT("crc must be in range 0..0xFFFFFFFF"));
+    return mp_obj_new_int_from_uint(fastpath_crc32_raw(crc, data.buf, data.len));
+}
+FASTPATH_FUNCTION_KW(crc32, 1, fastpath_crc32);
+
+#endif // FASTPATH_BINDING

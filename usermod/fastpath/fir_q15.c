@@ -193,9 +193,10 @@ FIR_INLINE void fir_pairs(const int16_t *x, const int16_t *h, size_t nh, int16_t
 
 #endif
 
-// fir_q15(x, h, y): y[i] = sat16((sum_k h[k] * x[i + k] + 0x4000) >> 15), 0 <= i < nx - nh + 1.
-// The sums are exact (int64 accumulators, rounding constant included) and saturate only at
-// the end, on the int64 shifted right by 15.
+// fir_q15(x, h, y): y[i] = sat16((sum_k h[k] * x[i + k] + 0x4000) >> 15), 0 <= i < nx - nh + 1;
+// needs 1 <= nh <= nx and room for nx - nh + 1 outputs in y (y may be x: in place); returns
+// nx - nh + 1. The sums are exact (int64 accumulators, rounding constant included) and
+// saturate only at the end, on the int64 shifted right by 15.
 size_t fastpath_fir_q15_raw(const int16_t *x, size_t nx, const int16_t *h, size_t nh, int16_t *y) {
     size_t n = nx - nh + 1;
     if (nh < 4 || n < 2 || nh >= 65536) {
@@ -226,3 +227,32 @@ size_t fastpath_fir_q15_raw(const int16_t *x, size_t nx, const int16_t *h, size_
     }
     return n;
 }
+
+#if FASTPATH_BINDING
+#include "binding.h"
+
+// fir_q15(x, h, y) -> int: y[i] = sat16((sum_k h[k] * x[i + k] + 0x4000) >> 15) for
+// i < n = len(x) - len(h) + 1; returns n. Exact int64 sums, saturated once at the end.
+static mp_obj_t fastpath_fir_q15(size_t n_args, const mp_obj_t *args) {
+    mp_buffer_info_t x, h, y;
+    size_t nx = fastpath_arg_q15(args[0], &x, MP_BUFFER_READ,
+        MP_ERROR_TEXT("x must be array('h')"));
+    size_t nh = fastpath_arg_q15(args[1], &h, MP_BUFFER_READ,
+        MP_ERROR_TEXT("h must be array('h')"));
+    size_t ny = fastpath_arg_q15(args[2], &y, MP_BUFFER_WRITE,
+        MP_ERROR_TEXT("y must be array('h')"));
+    if (nh == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("h must not be empty"));
+    }
+    if (nx < nh) {
+        mp_raise_ValueError(MP_ERROR_TEXT("x must be at least as long as h"));
+    }
+    if (ny < nx - nh + 1) {
+        mp_raise_ValueError(MP_ERROR_TEXT("y is too short"));
+    }
+    size_t n = fastpath_fir_q15_raw(x.buf, nx, h.buf, nh, y.buf);
+    return MP_OBJ_NEW_SMALL_INT(n);
+}
+FASTPATH_FUNCTION(fir_q15, 3, 3, fastpath_fir_q15);
+
+#endif // FASTPATH_BINDING

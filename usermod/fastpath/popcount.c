@@ -74,3 +74,16 @@ size_t fastpath_popcount_raw(const uint8_t *buf, size_t len) {
     }
     return n;
 }
+
+#if FASTPATH_BINDING
+#include "binding.h"
+
+// popcount(data) -> int: the number of set bits in the raw bytes of data.
+static mp_obj_t fastpath_popcount(size_t n_args, const mp_obj_t *args) {
+    mp_buffer_info_t data;
+    fastpath_arg_buffer(args[0], &data, MP_ERROR_TEXT("data must be a buffer"));
+    return mp_obj_new_int_from_uint(fastpath_popcount_raw(data.buf, data.len));
+}
+FASTPATH_FUNCTION(popcount, 1, 1, fastpath_popcount);
+
+#endif // FASTPATH_BINDING

@@ -80,3 +80,26 @@ void fastpath_rgb565_raw(const uint8_t *src, uint8_t *dst, size_t npix) {
         dst += 2;
     }
 }
+
+#if FASTPATH_BINDING
+#include "binding.h"
+
+// rgb565(src, dst) -> None: v = (r & 0xF8) << 8 | (g & 0xFC) << 3 | b >> 3 for each pixel r, g, b
+// of src; dst[2i] = v >> 8, dst[2i + 1] = v & 0xFF.
+static mp_obj_t fastpath_rgb565(size_t n_args, const mp_obj_t *args) {
+    mp_buffer_info_t src, dst;
+    fastpath_arg_bytes(args[0], &src, MP_BUFFER_READ, MP_ERROR_TEXT("src must be a byte buffer"));
+    fastpath_arg_bytes(args[1], &dst, MP_BUFFER_WRITE,
+        MP_ERROR_TEXT("dst must be a writable byte buffer"));
+    if (src.len % 3 != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("src length must be a multiple of 3"));
+    }
+    if (dst.len != src.len / 3 * 2) {
+        mp_raise_ValueError(MP_ERROR_TEXT("dst length must be 2/3 of src length"));
+    }
+    fastpath_rgb565_raw(src.buf, dst.buf, src.len / 3);
+    return mp_const_none;
+}
+FASTPATH_FUNCTION(rgb565, 2, 2, fastpath_rgb565);
+
+#endif // FASTPATH_BINDING

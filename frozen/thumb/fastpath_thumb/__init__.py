@@ -1,7 +1,6 @@
-"""Inline Thumb assembler tiers (Cortex-M targets only).
+"""Inline Thumb assembler rungs (Cortex-M targets only).
 
-Each module here holds `asm` for one kernel: a validating Python wrapper around an
-@micropython.asm_thumb function. KERNELS names the kernels that have one.
+A module here named like a kernel of the fastpath package holds that kernel's `asm` rung: a
+validating Python wrapper around an @micropython.asm_thumb function. fastpath registers it
+from its name; nothing lists it.
 """
-
-KERNELS = ("crc32", "popcount", "rgb565", "toggle")

@@ -2,8 +2,7 @@
 
 import micropython
 
-from fastpath import _check
-from fastpath.crc32 import TABLE
+from fastpath.crc32 import TABLE, _check_args
 
 
 # r0: p, the next byte; r1: n, bytes left; r2: c, the running CRC, inverted; r3: TABLE.
@@ -87,4 +86,4 @@ def _crc32(r0, r1, r2, r3) -> uint:
 def asm(data, crc=0):
     # Checked before the pointer walk: assembler has no bounds checks. int() passes a bool or
     # an int subclass as its value (the call would pass an int subclass as a pointer).
-    return _crc32(data, _check.crc32(data, crc), int(crc), TABLE)
+    return _crc32(data, _check_args(data, crc), int(crc), TABLE)

@@ -2,7 +2,7 @@
 
 import micropython
 
-from fastpath import _check
+from fastpath import _args
 
 
 # r0: p, the next byte; r1: n, bytes left; r2: s, the count; r3: the value being counted;
@@ -92,4 +92,4 @@ def _popcount(r0, r1) -> uint:
 
 def asm(data):
     # Checked before the pointer walk: assembler has no bounds checks.
-    return _popcount(data, _check.popcount(data))
+    return _popcount(data, _args.buffer(data, "data"))

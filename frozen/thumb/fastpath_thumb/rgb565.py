@@ -3,7 +3,7 @@ assembler."""
 
 import micropython
 
-from fastpath import _check
+from fastpath.rgb565 import _check_args
 
 
 # r0: s, the next src pixel (r, g, b); r1: d, the next dst pixel (2 bytes); r2: n, pixels
@@ -38,4 +38,4 @@ def _rgb565(r0, r1, r2):
 
 def asm(src, dst):
     # Checked before the pointer walk: assembler has no bounds checks.
-    _rgb565(src, dst, _check.rgb565(src, dst))
+    _rgb565(src, dst, _check_args(src, dst))

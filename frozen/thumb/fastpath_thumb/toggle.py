@@ -2,8 +2,7 @@
 
 import micropython
 
-from fastpath import board
-from fastpath.toggle import _check
+from fastpath import _args, board
 
 
 # r0: toggle count, r1: register address, r2: bit mask, r3: scratch.
@@ -21,6 +20,6 @@ def _asm(r0, r1, r2):
 
 
 def asm(n):
-    _check(n)
-    board.toggle_pin()
-    _asm(n, board.TOGGLE_REG, board.TOGGLE_MASK)
+    _args.count(n, "n")
+    board.out_pin()
+    _asm(n, board.OUT_REG, board.OUT_MASK)

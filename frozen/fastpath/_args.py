@@ -1,29 +1,35 @@
-"""Argument checks shared by every Python tier, with the messages of docs/kernels.md.
+"""The argument contract of the kernels: the kinds of argument, their checks and messages.
 
-Each check takes a kernel's arguments in order, raises the contract's exception for the first
-bad one, and returns one int (a tuple would allocate). On MicroPython the buffer queries are
-the C helpers `_fastpath.nbytes` and `_fastpath.typecode`, so a check that passes allocates
-nothing. Without `_fastpath` (CPython, a stock MicroPython binary) the same two queries are
-answered through memoryview, which allocates: development only.
+A kernel declares its arguments once, in ARGS: one (name, kind) or (name, kind, default) per
+positional argument. Its Python rungs check them through the functions here, which raise the
+messages of docs/kernels.md (the C bindings raise the same); the tests and the fuzzer read
+ARGS to make good and bad arguments. The kinds:
+
+    buffer     any object with the buffer protocol (its raw bytes); not str
+    bytes      a buffer of bytes: typecode "B" or "b" (bytes, bytearray, array("B"), ...)
+    bytes_out  the same, writable
+    q15        array("h") or a memoryview of one
+    q15_out    the same, writable
+    u32        an int (bool and int subclasses count) in 0..0xFFFFFFFF
+    count      an int >= 0
+
+Each check returns one int (a tuple would allocate): a buffer's length in its items. On
+MicroPython the buffer queries are the C helpers `_fastpath.nbytes` and `_fastpath.typecode`,
+so a check that passes allocates nothing. Without `_fastpath` (CPython, a stock MicroPython
+binary) they are answered through memoryview, which allocates: development only.
 """
 
 try:
     from micropython import const
-except ImportError:  # CPython: only py and opt run; emitter decorators and viper casts are no-ops
-
-    def const(x):
-        return x
-
-    class micropython:
-        native = viper = asm_thumb = staticmethod(lambda f: f)
-
-    uint = ptr = ptr8 = ptr16 = ptr32 = int
-
+except ImportError:
+    from ._cpython import const
 
 _TC_BYTEARRAY = const(1)  # MicroPython's buffer typecode of bytearray: plain bytes
 _TC_B = const(0x42)  # ord("B")
 _TC_b = const(0x62)  # ord("b")
 _TC_h = const(0x68)  # ord("h")
+_TC_f = const(0x66)  # ord("f")
+_TC_d = const(0x64)  # ord("d")
 
 
 try:
@@ -96,26 +102,67 @@ except ImportError:
         return _letter(m)
 
 
-def _data(data):
-    # Raw byte length of data; str has a buffer in MicroPython but is not one here.
-    if isinstance(data, str):
-        raise TypeError("data must be a buffer")
-    return nbytes(data)
+def buffer(obj, name):
+    # Kind "buffer": returns the raw byte length. (str has a buffer in MicroPython; not here.)
+    if isinstance(obj, str):
+        raise TypeError(name + " must be a buffer")
+    try:
+        return nbytes(obj)
+    except TypeError:
+        raise TypeError(name + " must be a buffer")
 
 
-def _q15(obj, name, writable):
-    # Length in items of an array('h') (or memoryview of one).
+def byte_items(obj, writable=False):
+    # True if obj is a buffer of bytes (typecode "B" or "b"), writable if asked.
+    if isinstance(obj, str):
+        return False
+    tc = typecode(obj, writable)
+    return tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b
+
+
+def float_items(obj):
+    # True if obj is a buffer of floats or doubles.
+    tc = typecode(obj)
+    return tc == _TC_f or tc == _TC_d
+
+
+def bytes_in(obj, name):
+    # Kind "bytes": returns the length in bytes.
+    if not byte_items(obj):
+        raise TypeError(name + " must be a byte buffer")
+    return nbytes(obj)
+
+
+def bytes_out(obj, name):
+    # Kind "bytes_out": returns the length in bytes.
+    if not byte_items(obj, True):
+        raise TypeError(name + " must be a writable byte buffer")
+    return nbytes(obj)
+
+
+def q15(obj, name, writable=False):
+    # Kinds "q15" and (writable) "q15_out": returns the length in items.
     if isinstance(obj, str) or typecode(obj, writable) != _TC_h:
         raise TypeError(name + " must be array('h')")
     return nbytes(obj) >> 1
 
 
-def _bytes(obj, writable):
-    # True if obj is a buffer of bytes: typecode "B" or "b".
-    if isinstance(obj, str):
-        return False
-    tc = typecode(obj, writable)
-    return tc == _TC_B or tc == _TC_BYTEARRAY or tc == _TC_b
+def u32(obj, name):
+    # Kind "u32". MicroPython's bool is no int subclass: it is let through by name.
+    if not isinstance(obj, int) and not isinstance(obj, bool):
+        raise TypeError(name + " must be an int")
+    if obj < 0 or obj > 0xFFFFFFFF:
+        raise ValueError(name + " must be in range 0..0xFFFFFFFF")
+    return obj
+
+
+def count(obj, name):
+    # Kind "count".
+    if not isinstance(obj, int):
+        raise TypeError(name + " must be an int")
+    if obj < 0:
+        raise ValueError(name + " must be >= 0")
+    return obj
 
 
 _CAST = hasattr(memoryview, "cast")  # CPython
@@ -128,47 +175,3 @@ def u8(dst):
     if _CAST and typecode(dst) == _TC_b:
         return memoryview(dst).cast("B")
     return dst
-
-
-def crc32(data, crc):
-    # Checks crc32(data, crc); returns the byte length of data.
-    n = _data(data)
-    if not isinstance(crc, int) and not isinstance(crc, bool):  # MicroPython: bool is no int
-        raise TypeError("crc must be an int")
-    if crc < 0 or crc > 0xFFFFFFFF:
-        raise ValueError("crc must be in range 0..0xFFFFFFFF")
-    return n
-
-
-def popcount(data):
-    # Checks popcount(data); returns the byte length of data.
-    return _data(data)
-
-
-def fir_q15(x, h, y):
-    # Checks fir_q15(x, h, y); returns n = len(x) - len(h) + 1, the number of outputs.
-    nx = _q15(x, "x", False)
-    nh = _q15(h, "h", False)
-    ny = _q15(y, "y", True)
-    if nh == 0:
-        raise ValueError("h must not be empty")
-    if nx < nh:
-        raise ValueError("x must be at least as long as h")
-    n = nx - nh + 1
-    if ny < n:
-        raise ValueError("y is too short")
-    return n
-
-
-def rgb565(src, dst):
-    # Checks rgb565(src, dst); returns the number of pixels.
-    if not _bytes(src, False):
-        raise TypeError("src must be a byte buffer")
-    if not _bytes(dst, True):
-        raise TypeError("dst must be a writable byte buffer")
-    ns = nbytes(src)
-    if ns % 3:
-        raise ValueError("src length must be a multiple of 3")
-    if nbytes(dst) != ns // 3 * 2:
-        raise ValueError("dst length must be 2/3 of src length")
-    return ns // 3

@@ -1,0 +1,111 @@
+"""The host side of the kernel tests: what every kernel gets, from its declaration alone.
+
+The code that runs on a target lives in tests/target/*.py (real files: ruff lints them, the
+suite compiles them with mpy-cross); program() joins some of them and one call into the
+script sent, as MicroPython's run-perfbench.py does. The same files import under CPython, so
+the host makes the very same cases from the same seed (nothing but a kernel's name and the
+seed cross the wire) and computes what they must give with the kernel's own reference, the
+`reference` of tests/test_NAME.py (zlib, NumPy, hand-checked vectors).
+"""
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+from tools import kernels as declared
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_CODE = Path(__file__).resolve().parent / "target"
+KERNELS = declared.discover()
+
+
+def program(*files, call):
+    """The script for a target: tests/target/<file>.py for each file, then call."""
+    parts = [(TARGET_CODE / (f + ".py")).read_text() for f in files]
+    return "\n".join(parts + [call, ""])
+
+
+def host_module(name):
+    """tests/target/<name>.py imported under CPython, with the frozen package importable."""
+    frozen = str(ROOT / "frozen")
+    if frozen not in sys.path:
+        sys.path.insert(0, frozen)
+    key = "fastpath_target_" + name
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, TARGET_CODE / (name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+def reference(kernel):
+    """The reference function of a kernel: `reference` in tests/test_<kernel>.py."""
+    return importlib.import_module(KERNELS[kernel].test_module).reference
+
+
+def _parse(line):
+    from array import array
+
+    return eval(line, {"__builtins__": {}, "array": array, "bytearray": bytearray})
+
+
+def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
+    """{rung: [outcome per case]} of every rung of kernel on target (tests/target/ladder.py)."""
+    files = ("ladder",) if target.name != "unix-asan" else ("ladder", "edge")
+    call = ("EDGE = EdgeArena()\n" if "edge" in files else "") + \
+        "run({!r}, {}, {}, {})".format(kernel, seed, count, limit)
+    out = target.run(program(*files, call=call), timeout=timeout)
+    results = {}
+    for line in out.splitlines():
+        if line.startswith("RUNG "):
+            rung = results[line.split()[1]] = []
+        elif line.strip():
+            rung.append(_parse(line))
+    return results
+
+
+def expected_outcomes(kernel, seed, count, limit=300):
+    """What each case of run_rungs must give: the kernel's reference on the same cases."""
+    ladder = host_module("ladder")
+    ref = reference(kernel)
+    return [ladder.outcome(ref, args, outputs, guards)
+            for args, outputs, guards in ladder.cases(kernel, seed, count, limit)]
+
+
+def assert_rungs_agree(results, expected, kernel):
+    """Every rung gave the expected outcome for every case."""
+    assert results, "{}: no rung ran".format(kernel)
+    for rung, got in results.items():
+        assert len(got) == len(expected), "{} {}: {} results for {} cases".format(
+            kernel, rung, len(got), len(expected))
+        bad = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
+        assert not bad, "{} {}: case {} gave {!r}, the reference {!r}".format(
+            kernel, rung, bad[0], got[bad[0]], expected[bad[0]])
+
+
+def run_bad_calls(target, kernel, extra=()):
+    """[(rung, "Type: message", outputs unchanged)] of every rung on the contract's bad calls
+    (tests/target/contract.py), then on each argument tuple of extra (Python values)."""
+    from tools.targets import literal
+
+    call = "run_bad({!r}, extra={})".format(kernel, literal([tuple(a) for a in extra]))
+    out = target.run(program("contract", call=call))
+    return [_parse(line) for line in out.splitlines() if line.strip()]
+
+
+def run_heaplock(target, kernel):
+    """{rung: "ok" or "allocated"} for the rungs of the kernel's NO_ALLOC on target."""
+    out = target.run(program("heaplock", call="run_heaplock({!r})".format(kernel)))
+    return dict(line.split() for line in out.splitlines() if line.strip())
+
+
+def fuzz(target, seed, rounds, kernels=None, huge=0, timeout=900):
+    """(calls, valid calls, failure lines) of one argument-fuzz run on target."""
+    call = "fuzz({}, {}, {!r}, huge={})".format(seed, rounds, kernels, huge)
+    out = target.run(program("ladder", "contract", "fuzz", call=call), timeout=timeout)
+    calls = int(out.split("CALLS ", 1)[1].split()[0])
+    valid = int(out.split("VALID ", 1)[1].split()[0])
+    fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
+    return calls, valid, fails

@@ -1,0 +1,112 @@
+"""What every kernel gets from its declaration alone, on every target (tests/ladder.py).
+
+For each kernel (the `kernel` parameter: every one tools/kernels.py finds) and each target:
+- every rung equals the kernel's own reference (tests/test_NAME.py) on 200 seeded cases in
+  every form its arguments allow: other typecodes, odd offsets, guarded slices, and on the
+  sanitizer build buffers at the very end of the heap;
+- every rung raises the contract's exception and message for each wrong argument (ARGS), and
+  for the kernel's own wrong values (BAD in its test file), and leaves its outputs alone;
+- the rungs of NO_ALLOC allocate nothing;
+- the argument fuzz finds no rung that crashes, hangs, or disagrees with py;
+- the package-level function is the fastest rung.
+A kernel that a board cannot run (BOARDS) must be absent there, name and all.
+"""
+
+import importlib
+import zlib
+
+import pytest
+
+import ladder
+
+# The board a target is, in the terms of a kernel's BOARDS.
+BOARD = {"unix": "unix", "unix-asan": "unix", "qemu": "qemu", "device": "pyboard"}
+PORTABLE_RUNGS = {"py", "opt", "native", "viper"}
+# Argument-fuzz rounds (each one call of every rung) and the largest buffer, by target: the
+# emulator and the board have a Pyboard-sized heap and 32-bit viper ints.
+FUZZ = {"unix": (5000, 65537), "unix-asan": (5000, 65537), "qemu": (400, 2049),
+        "device": (200, 2049)}
+
+
+def seed(kernel):
+    # A seed of the kernel's own, the same on every run.
+    return zlib.crc32(kernel.encode()) & 0x7FFFFFFF
+
+
+def runs_here(target, kernel):
+    """Whether kernel exists on target; if it should not, check that it is absent."""
+    if ladder.KERNELS[kernel].runs_on(BOARD[target.name]):
+        return True
+    out = target.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
+                     "hasattr(fastpath, {0!r}))".format(kernel))
+    assert out.split() == ["False", "False"], out
+    return False
+
+
+def test_every_rung_equals_the_reference(target, kernel):
+    if not runs_here(target, kernel):
+        return
+    results = ladder.run_rungs(target, kernel, seed(kernel), 200)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), 200)
+    k = ladder.KERNELS[kernel]
+    must = set(PORTABLE_RUNGS)
+    if k.c_source:
+        must.add("c")
+    if k.asm_source and target.name in ("qemu", "device"):
+        must.add("asm")
+    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    ladder.assert_rungs_agree(results, expected, kernel)
+
+
+def test_wrong_arguments_raise_the_contracts_errors(target, kernel):
+    if not runs_here(target, kernel):
+        return
+    contract = ladder.host_module("contract")
+    own = importlib.import_module(ladder.KERNELS[kernel].test_module)
+    extra = getattr(own, "BAD", [])
+    expected = contract.expected(kernel) + [message for _, message in extra]
+    got = ladder.run_bad_calls(target, kernel, [args for args, _ in extra])
+    by_rung = {}
+    for rung, raised, untouched in got:
+        by_rung.setdefault(rung, []).append(raised)
+        assert untouched, "{} {}: a refused call changed an output ({})".format(
+            kernel, rung, raised)
+    assert by_rung
+    for rung, raised in by_rung.items():
+        bad = [i for i, (r, e) in enumerate(zip(raised, expected)) if r != e]
+        assert len(raised) == len(expected) and not bad, "{} {}: call {} raised {!r}, the " \
+            "contract says {!r}".format(kernel, rung, bad[0], raised[bad[0]], expected[bad[0]])
+
+
+def test_rungs_that_promise_no_allocation_allocate_nothing(target, kernel):
+    if not runs_here(target, kernel):
+        return
+    promised = ladder.KERNELS[kernel].no_alloc
+    got = ladder.run_heaplock(target, kernel)
+    assert set(got) <= set(promised)
+    if promised:
+        assert got, "no rung of NO_ALLOC {} on {}".format(promised, target.name)
+    assert set(got.values()) <= {"ok"}, got
+
+
+def test_argument_fuzz(target, kernel):
+    if not runs_here(target, kernel):
+        return
+    rounds, huge = FUZZ[target.name]
+    calls, valid, fails = ladder.fuzz(target, seed(kernel) + 1, rounds, [kernel], huge=huge)
+    print("argument fuzz of {} on {}: {} calls, {} returned".format(
+        kernel, target.name, calls, valid))
+    assert not fails, "\n".join(fails)
+    assert calls >= rounds * 3  # py, opt and at least one more rung each round
+    assert valid >= calls // 4  # the kernels' bodies ran, not only their checks
+
+
+@pytest.mark.targets("unix", "unix-asan", "qemu")
+def test_the_package_function_is_the_fastest_rung(target, kernel):
+    if not runs_here(target, kernel):
+        return
+    out = target.run(
+        "import fastpath\nK = fastpath.KERNELS[{0!r}]\n"
+        "best = [t for t in ('c', 'asm', 'viper', 'native', 'opt', 'py') if t in K][0]\n"
+        "print(best, getattr(fastpath, {0!r}) is K[best])".format(kernel))
+    assert out.split()[1] == "True", out
