@@ -5,13 +5,12 @@ exact; returns n. See docs/kernels.md. native and viper allocate nothing on the 
 """
 
 import sys
-from array import array
 
 try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._check import const, micropython, ptr16
+    from ._check import const, micropython, ptr16, uint
 
 from . import _check
 
@@ -106,29 +105,21 @@ def _chunked_native(x, h, y, n, size):
 # B = sum hl * x (|hl * x| < 2**23) stay small ints, and
 #   (256 * A + B + 0x4000) >> 15 = (A >> 7) + ((((A & 127) << 8) + B + 0x4000) >> 15)
 # never forms the wide sum: two small multiply-adds a tap instead of long-int arithmetic.
-# _HH and _HL are preallocated once, as the guide advises (so native is not re-entrant).
-_SPLIT_TAPS = const(127)
-_HH = array("h", bytes(2 * _SPLIT_TAPS))
-_HL = array("h", bytes(2 * _SPLIT_TAPS))
+# hh = v >> 8 and hl = v & 0xFF are taken from each tap v as the loop walks h (for ... in uses a
+# stack iterator): no split copy of h to keep, so the module holds no buffer in RAM.
+_SPLIT_TAPS = const(127)  # |B| < 127 * 255 * 32768 < 2**30
 
 
 @micropython.native
 def _split_native(x, h, y, n):
-    nh = len(h)
-    hh = _HH
-    hl = _HL
-    for k in range(nh):
-        v = h[k]
-        hh[k] = v >> 8
-        hl[k] = v & 0xFF
     for i in range(n):
         a = 0
         b = _ROUND
         j = i
-        for k in range(nh):
-            v = x[j]
-            a += hh[k] * v
-            b += hl[k] * v
+        for v in h:
+            w = x[j]
+            a += (v >> 8) * w
+            b += (v & 0xFF) * w
             j += 1
         v = (a >> 7) + ((((a & 127) << 8) + b) >> 15)
         if v > _MAX:

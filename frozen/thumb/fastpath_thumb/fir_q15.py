@@ -180,8 +180,8 @@ def _fir(r0, r1, r2, r3):
 
 
 # nh and n, passed to _fir by address: asm_thumb takes at most four arguments (r0-r3) and the
-# kernel needs five values. Preallocated once, so a call allocates nothing (and, like native's
-# _HH/_HL, the asm tier is not re-entrant: an interrupt handler must not call it).
+# kernel needs five values. Preallocated once (32 bytes of heap), so a call allocates nothing;
+# the asm tier is therefore not re-entrant: an interrupt handler must not call it.
 _ARGS = array("i", (0, 0))
 
 
