@@ -109,3 +109,48 @@ def test_no_hw_rung_off_the_pyboard(target):
     assert target.run("import fastpath\nprint('hw' in fastpath.KERNELS['crc32'])").strip() \
         == "False"
 
+
+FEEDER = """
+from array import array
+from fastpath_thumb.crc32 import hw_words
+data = bytes(range(7, 48))
+reg = array("I", [0, 0x5A5A5A5A])  # the "data register", then a guard word
+for off in range(4):
+    m = memoryview(data)[off:]
+    words = []
+    for i in range(len(m) // 4):
+        hw_words(m[4 * i:], 1, reg)
+        words.append(reg[0])
+    hw_words(m, len(m) // 4, reg)
+    print(off, words, reg[0], reg[1])
+reg[0] = 123
+hw_words(data, 0, reg)
+print("none", reg[0], reg[1])
+"""
+
+
+@pytest.mark.targets("qemu")
+def test_rbit_word_feeder_on_the_emulator(target):
+    # The asm loop of the hw rung, pointed at a RAM word instead of the CRC unit's register:
+    # every word it writes is the RBIT of the little-endian data word (any alignment), a call
+    # writes nothing but that word, and the words it would feed drive the unit's model to zlib.
+    # What only a Pyboard shows: the unit itself (test_pyboard_crc_unit_equals_zlib).
+    data = bytes(range(7, 48))
+    lines = target.run(FEEDER).splitlines()
+    for off, line in enumerate(lines[:4]):
+        got_off, rest = line.split(" ", 1)
+        words_text, last, guard = rest.rsplit(" ", 2)
+        words = eval(words_text)
+        m = data[off:]
+        want = [crc32._rbit32(int.from_bytes(m[4 * i:4 * i + 4], "little"))
+                for i in range(len(m) // 4)]
+        assert int(got_off) == off and words == want
+        assert int(last) == want[-1] and int(guard) == 0x5A5A5A5A
+        unit = CrcUnit()
+        for w in words:
+            unit.write(w)
+        c = crc32._rbit32(unit.dr)
+        for b in m[4 * len(words):]:
+            c = TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+        assert c ^ 0xFFFFFFFF == zlib.crc32(m)
+    assert lines[4] == "none 123 {}".format(0x5A5A5A5A)

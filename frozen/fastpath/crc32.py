@@ -286,28 +286,6 @@ def _seed(crc):
     return s ^ 0xFFFFFFFF
 
 
-# p: the raw bytes; reg: the unit's data register. Each word is assembled little-endian,
-# bit-reversed by swapping ever smaller halves, and written to the unit.
-@micropython.viper
-def _hw_words(data, words: int, dr: uint):
-    p = ptr8(data)
-    reg = ptr32(dr)
-    m1 = uint(0x55555555)  # >= 2**30: Python objects as literals on the board
-    m2 = uint(0x33333333)
-    m4 = uint(0x0F0F0F0F)
-    m8 = uint(0x00FF00FF)
-    i = 0
-    while i < words:
-        j = i << 2
-        w = uint(p[j]) | (uint(p[j + 1]) << 8) | (uint(p[j + 2]) << 16) | (uint(p[j + 3]) << 24)
-        w = ((w >> 1) & m1) | ((w & m1) << 1)
-        w = ((w >> 2) & m2) | ((w & m2) << 2)
-        w = ((w >> 4) & m4) | ((w & m4) << 4)
-        w = ((w >> 8) & m8) | ((w & m8) << 8)
-        reg[0] = (w >> 16) | (w << 16)
-        i += 1
-
-
 @micropython.viper
 def _tail(c: uint, t: ptr32, data, start: int, n: int) -> uint:
     # zlib's register c stepped over bytes start..n-1 of data, a table lookup a byte.
@@ -328,6 +306,10 @@ if board.NAME == "pyboard":
     _RCC_AHB1ENR = stm.RCC + stm.RCC_AHB1ENR
     _CRCEN = const(1 << 12)  # RCC_AHB1ENR: CRC unit clock
     _CR_RESET = const(1)  # CRC_CR: reload 0xFFFFFFFF
+
+    # The words go in through asm (the Pyboard is a Thumb target): one RBIT an instruction
+    # bit-reverses each word. fastpath_thumb.crc32 imports TABLE from here, defined above.
+    from fastpath_thumb.crc32 import hw_words as _hw_words
 
     def hw(data, crc=0):
         """crc32 on the STM32F4 CRC peripheral: whole words in hardware; the running crc's
