@@ -9,6 +9,7 @@ model of the unit written from the reference manual (RM0090, CRC calculation uni
 
 import importlib
 import random
+import struct
 import zlib
 
 import pytest
@@ -77,6 +78,11 @@ class CrcUnit:
         self.dr = s
 
 
+def table(module):
+    # The CRC step of each byte (the module keeps it in flash, as bytes of 32-bit words).
+    return struct.unpack("<256I", module.TABLE)
+
+
 def hw_model(module, data, crc=0):
     # The hw rung's steps, with the model in place of the registers.
     unit = CrcUnit()
@@ -86,8 +92,9 @@ def hw_model(module, data, crc=0):
     for i in range(words):
         unit.write(module._rbit32(int.from_bytes(data[4 * i:4 * i + 4], "little")))
     c = module._rbit32(unit.dr)
+    t = table(module)
     for b in data[4 * words:]:
-        c = module.TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
+        c = t[(c ^ b) & 0xFF] ^ (c >> 8)
     return c ^ 0xFFFFFFFF
 
 
@@ -151,3 +158,69 @@ def test_pyboard_crc_unit_equals_zlib(target):
 def test_no_hw_rung_off_the_pyboard(target):
     assert target.run("import fastpath\nprint('hw' in fastpath.KERNELS['crc32'])").strip() \
         == "False"
+
+
+FEEDER = """
+from array import array
+from fastpath_thumb.crc32 import hw_words
+data = bytes(range(7, 48))
+reg = array("I", [0, 0x5A5A5A5A])  # the "data register", then a guard word
+for off in range(4):
+    m = memoryview(data)[off:]
+    words = []
+    for i in range(len(m) // 4):
+        hw_words(m[4 * i:], 1, reg)
+        words.append(reg[0])
+    hw_words(m, len(m) // 4, reg)
+    print(off, words, reg[0], reg[1])
+reg[0] = 123
+hw_words(data, 0, reg)
+print("none", reg[0], reg[1])
+"""
+
+
+@pytest.mark.targets("qemu")
+def test_rbit_word_feeder_on_the_emulator(target, module):
+    # The asm loop of the hw rung, pointed at a RAM word instead of the CRC unit's register:
+    # every word it writes is the RBIT of the little-endian data word (any alignment), a call
+    # writes nothing but that word, and the words it would feed drive the unit's model to zlib.
+    # What only a Pyboard shows: the unit itself (test_pyboard_crc_unit_equals_zlib).
+    data = bytes(range(7, 48))
+    lines = target.run(FEEDER).splitlines()
+    t = table(module)
+    for off, line in enumerate(lines[:4]):
+        got_off, rest = line.split(" ", 1)
+        words_text, last, guard = rest.rsplit(" ", 2)
+        words = eval(words_text)
+        m = data[off:]
+        want = [module._rbit32(int.from_bytes(m[4 * i:4 * i + 4], "little"))
+                for i in range(len(m) // 4)]
+        assert int(got_off) == off and words == want
+        assert int(last) == want[-1] and int(guard) == 0x5A5A5A5A
+        unit = CrcUnit()
+        for w in words:
+            unit.write(w)
+        c = module._rbit32(unit.dr)
+        for b in m[4 * len(words):]:
+            c = t[(c ^ b) & 0xFF] ^ (c >> 8)
+        assert c ^ 0xFFFFFFFF == zlib.crc32(m)
+    assert lines[4] == "none 123 {}".format(0x5A5A5A5A)
+
+
+def crc_step(i):
+    c = i
+    for _ in range(8):
+        c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+    return c
+
+
+def test_tables_in_flash_hold_the_crc_steps(module):
+    # TABLE and its byte planes are bytes literals (flash, not heap): each entry the CRC step
+    # of its byte.
+    want = [crc_step(i) for i in range(256)]
+    assert isinstance(module.TABLE, bytes) and len(module.TABLE) == 1024
+    assert list(struct.unpack("<256I", module.TABLE)) == want
+    planes = (module._T0, module._T1, module._T2, module._T3)
+    for j, plane in enumerate(planes):
+        assert isinstance(plane, bytes)
+        assert list(plane) == [(v >> (8 * j)) & 0xFF for v in want], j

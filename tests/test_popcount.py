@@ -1,7 +1,10 @@
 """popcount's reference and its own tests; tests/test_kernels.py gives it the rest (every rung
 against `reference` on every target, the contract's errors, no allocation, the fuzz)."""
 
+import importlib
 from array import array
+
+from conftest import frozen_package
 
 
 def reference(data):
@@ -35,3 +38,10 @@ def test_float_and_wide_items_count_their_raw_bits(target):
     for line in lines:
         tier, *counts = line.split()
         assert list(map(int, counts)) == want, tier
+
+
+def test_table_in_flash_counts_bits():
+    frozen_package()
+    table = importlib.import_module("fastpath.popcount")._POP
+    assert isinstance(table, bytes)  # a bytes literal: flash, not heap
+    assert list(table) == [bin(i).count("1") for i in range(256)]

@@ -109,11 +109,18 @@ def tiers(root=ROOT):
     raise ValueError("frozen/fastpath/__init__.py defines no TIERS")
 
 
+# The board each firmware is, in the terms of a kernel's BOARDS (fastpath/board.py's NAME).
+BOARD_OF = {"PYBV11": "pyboard", "unix": "unix", "unix-asan": "unix", "qemu": "qemu"}
+
+
 def firmware_module(identity, root=ROOT):
-    """The source of fastpath/_build.py for a firmware with this identity (a dict)."""
-    kernels = discover(root)
-    names = tuple(kernels)
-    thumb = tuple(k.name for k in kernels.values() if k.asm_source)
+    """The source of fastpath/_build.py for a firmware with this identity (a dict whose
+    "board" is the firmware's folder name): its identity, the kernels that board runs, and
+    those of them with an asm rung."""
+    board = BOARD_OF.get(identity["board"], identity["board"])
+    kernels = [k for k in discover(root).values() if k.runs_on(board)]
+    names = tuple(k.name for k in kernels)
+    thumb = tuple(k.name for k in kernels if k.asm_source)
     return (
         "# Written by ./inv build (tools/kernels.py) from the files of each kernel.\n"
         "BUILD = {!r}\n"

@@ -5,13 +5,12 @@ exact; returns n. See docs/kernels.md. native and viper allocate nothing on the 
 """
 
 import sys
-from array import array
 
 try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import const, micropython, ptr16
+    from ._cpython import const, micropython, ptr16, uint
 
 from . import _args
 
@@ -32,6 +31,8 @@ _SMALL = const(0x3FFFFFFF - _ROUND)  # the largest |sum| that stays a small int 
 
 def workload():
     # The bench's call: (arguments, units of work). Samples centred on zero, taps 0..32767.
+    from array import array
+
     from ._rng import Rng
 
     x = Rng(1).halves(256)
@@ -46,6 +47,8 @@ def sample(r, n):
     # Valid arguments from the generator r, for the tests and the fuzzer: x of nx = 1..101
     # samples (n + 1, at most 101), as many taps now and then, else 1..48; y has room for
     # 0..2 outputs more than the nx - nh + 1 written.
+    from array import array
+
     nx = min(n, 100) + 1
     nh = nx if r.below(10) == 0 else 1 + r.below(min(nx, 48))
     return r.q15(nx), r.q15(nh), array("h", [0x1234] * (nx - nh + 1 + r.below(3)))
@@ -169,29 +172,21 @@ def _chunked_native(x, h, y, n, size):
 # B = sum hl * x (|hl * x| < 2**23) stay small ints, and
 #   (256 * A + B + 0x4000) >> 15 = (A >> 7) + ((((A & 127) << 8) + B + 0x4000) >> 15)
 # never forms the wide sum: two small multiply-adds a tap instead of long-int arithmetic.
-# _HH and _HL are preallocated once, as the guide advises (so native is not re-entrant).
-_SPLIT_TAPS = const(127)
-_HH = array("h", bytes(2 * _SPLIT_TAPS))
-_HL = array("h", bytes(2 * _SPLIT_TAPS))
+# hh = v >> 8 and hl = v & 0xFF are taken from each tap v as the loop walks h (for ... in uses a
+# stack iterator): no split copy of h to keep, so the module holds no buffer in RAM.
+_SPLIT_TAPS = const(127)  # |B| < 127 * 255 * 32768 < 2**30
 
 
 @micropython.native
 def _split_native(x, h, y, n):
-    nh = len(h)
-    hh = _HH
-    hl = _HL
-    for k in range(nh):
-        v = h[k]
-        hh[k] = v >> 8
-        hl[k] = v & 0xFF
     for i in range(n):
         a = 0
         b = _ROUND
         j = i
-        for k in range(nh):
-            v = x[j]
-            a += hh[k] * v
-            b += hl[k] * v
+        for v in h:
+            w = x[j]
+            a += (v >> 8) * w
+            b += (v & 0xFF) * w
             j += 1
         v = (a >> 7) + ((((a & 127) << 8) + b) >> 15)
         if v > _MAX:
@@ -228,106 +223,117 @@ def native(x, h, y):
     return n
 
 
-# hq, xq: h and x as pointers, converted by the call and so the first two locals, the ones the
-# Thumb emitter keeps in registers. For output i they walk h and x from x[i], four taps a pass
-# so that every load has a constant offset, then the last nh & 3 taps (nh = len(h); uint() and
-# ptr16() of a native value only re-type it, no code). ha, xa: where h and x start.
+# lo, hi: the running sums, the first two arguments and so the first two locals, the only ones
+# the Thumb emitter keeps in registers (r4, r5): the accumulations, done every tap, then cost no
+# loads and stores (mpy-cross -march=armv7emsp, disassembled: 24 instructions a tap in the wide
+# loop, 15 in the narrow one). The caller passes 0, 0. hq, xq: h and x as pointers (stack
+# slots), walked from x[i] for output i, eight taps a pass so that every load has a constant
+# offset, then the last nh & 7 taps (nh = len(h); uint() and ptr16() of a native value only
+# re-type it, no code). ha, xa: where h and x start.
 # Offset binary: ptr16 loads are unsigned, and v ^ 0x8000 = v + 32768 maps an int16 to 0..65535
-# in one operation. With hb, xb the offset h, x:
-#   S = sum h*x = sum hb*xb - 32768*X - 32768*H + nh * 2**30
+# in one operation. With hb, xb the offset h, x and p = hb * xb (below 2**32):
+#   S = sum h*x = sum p - 32768*X - 32768*H + nh * 2**30
 # where H = sum hb (hs, once a call) and X = sum xb over the window (xs, slid along x).
-# Overflow: the terms are unsigned products below 2**32, the sum is not bounded by 32 bits.
-# - g = sum(|h|), stopping past 65535. If g <= 65535, |S + 0x4000| < 65535 * 32768 + 0x4000
-#   < 2**31: S + 0x4000 computed modulo 2**32 (32-bit wrap-around on the board) is exact.
-#   The common case: a Q15 filter's gain is near 1.
-# - Otherwise, with each product p split at bit 15: hi sums p >> 15 and lo sums p in full from
-#   the rounding term 0x4000 on. Less 2**15 * hi, lo is 0x4000 + sum(p & 0x7FFF): below 2**32
-#   for len(h) < 131072, so exact although lo wraps modulo 2**32 on the way (it is a uint:
-#   >> 15 is a logical shift). (S + 0x4000) >> 15 = hi + (lo >> 15) - X - H + nh * 32768, at
-#   most len(h) * 32768 + 1 in magnitude: below 2**31 for len(h) < 65535 (h alone would then
-#   fill 128 KB of the board's RAM), so hi too may wrap on the way and the result is exact.
-#   On 64-bit unix nothing wraps. (hi = term + hi rather than hi += term: the viper emitter
-#   then spills less.)
+# g = sum(|h|), counted only until it passes 65535, picks the sum (wide = 0 on 64-bit builds):
+# - narrow: lo sums p. On a 32-bit board it wraps modulo 2**32, and so does the
+#   rest of S + 0x4000; that is exact when |S + 0x4000| < 2**31, which holds when
+#   g = sum(|h|) <= 65535 (|S + 0x4000| < 65535 * 32768 + 0x4000; the common case: a Q15
+#   filter's gain is near 1). On 64-bit unix nothing wraps (lo < len(h) * 2**32): always exact.
+# - wide (32-bit board, g > 65535): lo sums p modulo 2**32 and hi sums p >> 16. Then
+#   lo - (hi << 16), modulo 2**32, is sum(p & 0xFFFF) < len(h) * 2**16 (exact for
+#   len(h) < 65535), and
+#   (S + 0x4000) >> 15 = 2*hi + nh*32768 - H - X + ((sum(p & 0xFFFF) + 0x4000) >> 15)
+#   never forms the wide sum; every term is below 2**31 in magnitude for len(h) < 16384 (h alone
+#   would then fill 32 KB of the board's RAM), so none of them wraps.
 @micropython.viper
-def _viper(hq: ptr16, xq: ptr16, y, nh: int, n: int):
+def _viper(lo: uint, hi: int, hq: ptr16, xq: ptr16, y, nh: int, n: int, wide: int):
     ha = uint(hq)
     xa = uint(xq)
     yp = ptr16(y)
     hs = 0
     xs = 0
     g = 0
-    for k in range(nh):
+    k = 0
+    while k < nh:
         v = hq[k] ^ 0x8000
         hs += v
         v -= 0x8000
         if g <= 65535:
             g += v if v >= 0 else 0 - v
         xs += xq[k] ^ 0x8000
-    for i in range(n):
+        k += 1
+    if g <= 65535:
+        wide = 0
+    base = (nh << 15) - hs
+    i = 0
+    while i < n:
         hq = ptr16(ha)
         xq = ptr16(xa + 2 * i)
-        if g <= 65535:
-            acc = _ROUND + (nh << 30) - (hs << 15) - (xs << 15)
-            k = nh >> 2
-            while k:
-                acc += (
-                    (hq[0] ^ 0x8000) * (xq[0] ^ 0x8000)
-                    + (hq[1] ^ 0x8000) * (xq[1] ^ 0x8000)
-                    + (hq[2] ^ 0x8000) * (xq[2] ^ 0x8000)
-                    + (hq[3] ^ 0x8000) * (xq[3] ^ 0x8000)
-                )
-                hq = ptr16(uint(hq) + 8)
-                xq = ptr16(uint(xq) + 8)
-                k -= 1
-            k = nh & 3
-            while k:
-                acc += (hq[0] ^ 0x8000) * (xq[0] ^ 0x8000)
-                hq = ptr16(uint(hq) + 2)
-                xq = ptr16(uint(xq) + 2)
-                k -= 1
-            acc >>= 15
-        else:
+        lo = uint(0)
+        k = nh >> 3
+        if wide:
             hi = 0
-            lo = uint(_ROUND)
-            k = nh >> 2
             while k:
-                p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
-                hi = int(p >> 15) + hi
-                lo = p + lo
-                p = uint((hq[1] ^ 0x8000) * (xq[1] ^ 0x8000))
-                hi = int(p >> 15) + hi
-                lo = p + lo
-                p = uint((hq[2] ^ 0x8000) * (xq[2] ^ 0x8000))
-                hi = int(p >> 15) + hi
-                lo = p + lo
-                p = uint((hq[3] ^ 0x8000) * (xq[3] ^ 0x8000))
-                hi = int(p >> 15) + hi
-                lo = p + lo
-                hq = ptr16(uint(hq) + 8)
-                xq = ptr16(uint(xq) + 8)
+                lo = (p := uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[1] ^ 0x8000) * (xq[1] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[2] ^ 0x8000) * (xq[2] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[3] ^ 0x8000) * (xq[3] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[4] ^ 0x8000) * (xq[4] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[5] ^ 0x8000) * (xq[5] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[6] ^ 0x8000) * (xq[6] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                lo = (p := uint((hq[7] ^ 0x8000) * (xq[7] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
+                hq = ptr16(uint(hq) + 16)
+                xq = ptr16(uint(xq) + 16)
                 k -= 1
-            k = nh & 3
+            k = nh & 7
             while k:
-                p = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))
-                hi = int(p >> 15) + hi
-                lo = p + lo
+                lo = (p := uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000))) + lo
+                hi = int(p >> 16) + hi
                 hq = ptr16(uint(hq) + 2)
                 xq = ptr16(uint(xq) + 2)
                 k -= 1
-            lo -= uint(hi << 15)
-            acc = hi + int(lo >> 15) + (nh << 15) - hs - xs
-        if acc > _MAX:
-            acc = _MAX
-        elif acc < _MIN:
-            acc = _MIN
-        yp[i] = acc
-        if i + 1 < n:  # slide the window sum one sample along x
-            xq = ptr16(xa + 2 * i)
-            xs += (xq[nh] ^ 0x8000) - (xq[0] ^ 0x8000)
+            hi = 2 * hi + base - xs + int((lo - uint(hi << 16) + 0x4000) >> 15)
+        else:
+            while k:
+                lo = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000)) + lo
+                lo = uint((hq[1] ^ 0x8000) * (xq[1] ^ 0x8000)) + lo
+                lo = uint((hq[2] ^ 0x8000) * (xq[2] ^ 0x8000)) + lo
+                lo = uint((hq[3] ^ 0x8000) * (xq[3] ^ 0x8000)) + lo
+                lo = uint((hq[4] ^ 0x8000) * (xq[4] ^ 0x8000)) + lo
+                lo = uint((hq[5] ^ 0x8000) * (xq[5] ^ 0x8000)) + lo
+                lo = uint((hq[6] ^ 0x8000) * (xq[6] ^ 0x8000)) + lo
+                lo = uint((hq[7] ^ 0x8000) * (xq[7] ^ 0x8000)) + lo
+                hq = ptr16(uint(hq) + 16)
+                xq = ptr16(uint(xq) + 16)
+                k -= 1
+            k = nh & 7
+            while k:
+                lo = uint((hq[0] ^ 0x8000) * (xq[0] ^ 0x8000)) + lo
+                hq = ptr16(uint(hq) + 2)
+                xq = ptr16(uint(xq) + 2)
+                k -= 1
+            hi = (int(lo) + ((base - xs) << 15) + _ROUND) >> 15
+        if hi > _MAX:
+            hi = _MAX
+        elif hi < _MIN:
+            hi = _MIN
+        yp[i] = hi
+        i += 1
+        if i < n:  # slide the window sum one sample along x: xq is at x[i - 1 + nh]
+            xs += (xq[0] ^ 0x8000) - (ptr16(xa + 2 * i - 2)[0] ^ 0x8000)
 
 
 def viper(x, h, y):
-    # Checked before the pointer walk: viper has no bounds checks.
+    # Checked before the pointer walk: viper has no bounds checks. wide = 0 on 64-bit builds:
+    # always the narrow sum there; elsewhere _viper picks it from g (see above).
     n = _check_args(x, h, y)
-    _viper(h, x, y, len(h), n)
+    _viper(0, 0, h, x, y, len(h), n, 0 if _WIDE else 1)
     return n

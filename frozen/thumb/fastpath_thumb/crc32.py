@@ -1,4 +1,5 @@
-"""crc32(data, crc=0) -> int, the asm tier: table-driven CRC-32 in inline Thumb assembler."""
+"""crc32(data, crc=0) -> int, the asm tier: table-driven CRC-32 in inline Thumb assembler;
+and the word feeder of the Pyboard's hw rung (frozen/fastpath/crc32.py)."""
 
 import micropython
 
@@ -87,3 +88,24 @@ def asm(data, crc=0):
     # Checked before the pointer walk: assembler has no bounds checks. int() passes a bool or
     # an int subclass as its value (the call would pass an int subclass as a pointer).
     return _crc32(data, _check_args(data, crc), int(crc), TABLE)
+
+
+# hw_words(data, words, dr): the hw rung's inner loop (Pyboard only; see hw in
+# frozen/fastpath/crc32.py). Each little-endian word of data, bit-reversed, is written to the
+# word at address dr, the CRC unit's data register: the unit then walks zlib's bits in zlib's
+# order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
+# r2: dr; r3: the word. RBIT (ARMv7-M, T1 encoding FA90|Rm, F0A0 | Rd<<8 | Rm) is asm_thumb's
+# rbit(); 6 instructions a word. Pointed at a RAM word instead of the register, the emulator
+# tests it (tests/test_crc32_hw.py).
+@micropython.asm_thumb
+def hw_words(r0, r1, r2):
+    cmp(r1, 0)
+    beq(DONE)
+    label(WORD)
+    ldr(r3, [r0, 0])
+    rbit(r3, r3)
+    str(r3, [r2, 0])
+    add(r0, 4)
+    sub(r1, 1)
+    bne(WORD)
+    label(DONE)
