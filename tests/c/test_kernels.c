@@ -191,6 +191,29 @@ static void test_popcount(void) {
             CHECK(got == want, "popcount align %zu len %zu: %zu != %zu", align, len, got, want);
         }
     }
+    // Around the 32-byte blocks of the carry-save adders (up to 12 blocks, so every counter
+    // carries), at every alignment, all ones and random.
+    static uint8_t blocks[12 * 32 + 4 + 8];
+    for (size_t align = 0; align < 8; ++align) {
+        for (size_t nb = 1; nb <= 12; ++nb) {
+            for (size_t extra = 0; extra < 8; ++extra) {
+                size_t len = nb * 32 - 4 + extra;
+                for (int ones = 0; ones < 2; ++ones) {
+                    if (ones) {
+                        memset(blocks, 0xFF, sizeof(blocks));
+                    } else {
+                        fill_random(blocks, sizeof(blocks));
+                    }
+                    uint8_t *block = exact_copy(blocks + align, len, align);
+                    size_t got = fastpath_popcount_raw(block + align, len);
+                    free(block);
+                    size_t want = ref_popcount(blocks + align, len);
+                    CHECK(got == want, "popcount blocks align %zu len %zu: %zu != %zu",
+                        align, len, got, want);
+                }
+            }
+        }
+    }
     static uint8_t big[100003];
     memset(big, 0xFF, sizeof(big));
     CHECK(fastpath_popcount_raw(big, sizeof(big)) == 8 * sizeof(big), "popcount 100003 x 0xFF");
