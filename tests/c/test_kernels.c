@@ -310,7 +310,7 @@ static void test_rgb565(void) {
     static uint8_t want[2 * 120 + 16];
     for (size_t salign = 0; salign < 4; ++salign) {
         for (size_t dalign = 0; dalign < 4; ++dalign) {
-            for (size_t npix = 0; npix <= 120; npix += (npix < 20 ? 1 : 9)) {
+            for (size_t npix = 0; npix <= 120; npix += (npix < 70 ? 1 : 9)) {
                 fill_random(src, sizeof(src));
                 memset(got, 0xA5, sizeof(got));
                 memset(want, 0xA5, sizeof(want));
