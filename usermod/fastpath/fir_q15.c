@@ -1,7 +1,8 @@
 // Q15 FIR filter (valid part, correlation order) with exact 64-bit accumulation.
-// Two outputs per pass over the taps, two taps per multiply-accumulate: SMLALD in Thumb-2
-// assembly on Cortex-M4 (DSP extension); the same loop in plain C elsewhere (host, Cortex-M3),
-// with SMLALD written out in C. tests/c runs both: on the host, and on QEMU's mps2-an386.
+// On Cortex-M4 (DSP extension), Thumb-2 assembly: four outputs per pass over the taps
+// (fir_quads), then pairs (fir_pairs), two taps per SMLALD. Elsewhere (host, Cortex-M3) the
+// pairs loop in plain C, with SMLALD written out in C. tests/c runs both: on the host, and
+// on QEMU's mps2-an386.
 #include "kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) || defined(__ARM_FEATURE_SAT)
