@@ -57,6 +57,61 @@ static void fill_random(uint8_t *buf, size_t len) {
     }
 }
 
+#if defined(FASTPATH_TEST_MPU_GUARD)
+
+// Bare metal on Cortex-M4 (make m4): no sanitizer, so the MPU stands in for one. Each copy is
+// placed in one of two arenas so that it ends right before a 32-byte no-access MPU region
+// whenever its alignment allows (for a quarter of the lengths, half of them for int16
+// arrays): an access that starts past the end of the buffer is then a fault, which ends the
+// run with a failure. (QEMU checks an unaligned access that straddles the end only at its
+// first byte.) Two arenas, used in turn, because fir takes two buffers (x and h).
+#define ARENA_SIZE 2048
+#define MPU_CTRL (*(volatile uint32_t *)0xE000ED94)
+#define MPU_RNR (*(volatile uint32_t *)0xE000ED98)
+#define MPU_RBAR (*(volatile uint32_t *)0xE000ED9C)
+#define MPU_RASR (*(volatile uint32_t *)0xE000EDA0)
+
+static struct {
+    uint8_t data[ARENA_SIZE];
+    uint8_t guard[32]; // no access
+} arenas[2] __attribute__((aligned(32)));
+static unsigned int next_arena;
+
+static void guard_init(void) {
+    for (uint32_t i = 0; i < 2; ++i) {
+        MPU_RNR = i;
+        MPU_RBAR = (uint32_t)(uintptr_t)arenas[i].guard;
+        MPU_RASR = 1 << 28 | 0 << 24 | 4 << 1 | 1; // XN, no access, 2**(4 + 1) bytes, on
+    }
+    MPU_CTRL = 1 << 2 | 1; // the default memory map elsewhere, MPU on
+    __asm__ volatile ("dsb\n isb" : : : "memory");
+}
+
+// buf[0:len] copied to an address that is offset mod 4 and ends at most 3 bytes before a
+// guard (at the guard itself when len + offset is a multiple of 4); returns the copy minus
+// offset, as the heap version below does.
+static void *exact_copy(const void *buf, size_t len, size_t offset) {
+    uint8_t *guard = arenas[next_arena].guard;
+    next_arena ^= 1;
+    if (len + 4 > ARENA_SIZE) {
+        printf("exact_copy: %zu bytes do not fit in an arena\n", len);
+        exit(2);
+    }
+    uintptr_t start = (uintptr_t)(guard - len);
+    start -= (start - offset) & 3;
+    memcpy((void *)start, buf, len);
+    return (uint8_t *)start - offset;
+}
+
+static void release(void *block) {
+    (void)block;
+}
+
+#else
+
+static void guard_init(void) {
+}
+
 // A copy of buf[0:len] that ends exactly where a heap block ends and starts at the given
 // offset from an aligned address, so that AddressSanitizer builds catch any read past the end.
 static void *exact_copy(const void *buf, size_t len, size_t offset) {
@@ -68,6 +123,12 @@ static void *exact_copy(const void *buf, size_t len, size_t offset) {
     memcpy(block + offset, buf, len);
     return block;
 }
+
+static void release(void *block) {
+    free(block);
+}
+
+#endif
 
 // ---- references ----------------------------------------------------------------------------
 
@@ -160,12 +221,31 @@ static void test_crc32(void) {
             uint32_t start = (len % 3 == 0) ? 0 : rng();
             uint8_t *block = exact_copy(buf + align, len, align);
             uint32_t got = fastpath_crc32_raw(start, block + align, len);
-            free(block);
+            release(block);
             uint32_t want = ref_crc32(start, buf + align, len);
             CHECK(got == want, "crc32 align %zu len %zu: %08" PRIx32 " != %08" PRIx32,
                 align, len, got, want);
         }
     }
+    // Every entry of the word tables (11, 11 and 10 bits of the register after the word):
+    // from crc 0xFFFFFFFF the register is 0, so the first word w picks entries w & 0x7FF,
+    // w >> 11 & 0x7FF and w >> 22. A 4-byte input takes the word tail, a 16-byte one the body.
+    static uint32_t words[4]; // 16 aligned bytes, zero past the first word
+    uint8_t *b = (uint8_t *)words;
+    unsigned long bad = 0;
+    for (uint32_t i = 0; i < 2048; ++i) {
+        const uint32_t probes[3] = {i, i << 11, (i & 0x3FF) << 22};
+        for (int t = 0; t < 3; ++t) {
+            for (int k = 0; k < 4; ++k) {
+                b[k] = (uint8_t)(probes[t] >> (8 * k)); // little-endian whatever the host
+            }
+            if (fastpath_crc32_raw(0xFFFFFFFFu, b, 4) != ref_crc32(0xFFFFFFFFu, b, 4)
+                || fastpath_crc32_raw(0xFFFFFFFFu, b, 16) != ref_crc32(0xFFFFFFFFu, b, 16)) {
+                bad += 1;
+            }
+        }
+    }
+    CHECK(bad == 0, "crc32 table entries: %lu wrong", bad);
     // A long buffer in uneven pieces gives the same CRC as in one go.
     static uint8_t big[5000];
     fill_random(big, sizeof(big));
@@ -189,9 +269,32 @@ static void test_popcount(void) {
             }
             uint8_t *block = exact_copy(buf + align, len, align);
             size_t got = fastpath_popcount_raw(block + align, len);
-            free(block);
+            release(block);
             size_t want = ref_popcount(buf + align, len);
             CHECK(got == want, "popcount align %zu len %zu: %zu != %zu", align, len, got, want);
+        }
+    }
+    // Around the 32-byte blocks of the carry-save adders (up to 12 blocks, so every counter
+    // carries), at every alignment, all ones and random.
+    static uint8_t blocks[12 * 32 + 4 + 8];
+    for (size_t align = 0; align < 8; ++align) {
+        for (size_t nb = 1; nb <= 12; ++nb) {
+            for (size_t extra = 0; extra < 8; ++extra) {
+                size_t len = nb * 32 - 4 + extra;
+                for (int ones = 0; ones < 2; ++ones) {
+                    if (ones) {
+                        memset(blocks, 0xFF, sizeof(blocks));
+                    } else {
+                        fill_random(blocks, sizeof(blocks));
+                    }
+                    uint8_t *block = exact_copy(blocks + align, len, align);
+                    size_t got = fastpath_popcount_raw(block + align, len);
+                    release(block);
+                    size_t want = ref_popcount(blocks + align, len);
+                    CHECK(got == want, "popcount blocks align %zu len %zu: %zu != %zu",
+                        align, len, got, want);
+                }
+            }
         }
     }
     static uint8_t big[100003];
@@ -210,13 +313,13 @@ static void test_rgb565(void) {
     static uint8_t want[2 * 120 + 16];
     for (size_t salign = 0; salign < 4; ++salign) {
         for (size_t dalign = 0; dalign < 4; ++dalign) {
-            for (size_t npix = 0; npix <= 120; npix += (npix < 20 ? 1 : 9)) {
+            for (size_t npix = 0; npix <= 120; npix += (npix < 70 ? 1 : 9)) {
                 fill_random(src, sizeof(src));
                 memset(got, 0xA5, sizeof(got));
                 memset(want, 0xA5, sizeof(want));
                 uint8_t *block = exact_copy(src + salign, 3 * npix, salign);
                 fastpath_rgb565_raw(block + salign, got + dalign, npix);
-                free(block);
+                release(block);
                 ref_rgb565(src + salign, want + dalign, npix);
                 CHECK(memcmp(got, want, sizeof(got)) == 0, "rgb565 src+%zu dst+%zu npix %zu",
                     salign, dalign, npix);
@@ -239,8 +342,8 @@ static void fir_case(const int16_t *x, size_t nx, const int16_t *h, size_t nh, c
     uint8_t *hblock = exact_copy(h, 2 * nh, (uintptr_t)h & 3);
     size_t got_n = fastpath_fir_q15_raw((const int16_t *)(xblock + ((uintptr_t)x & 3)), nx,
         (const int16_t *)(hblock + ((uintptr_t)h & 3)), nh, y);
-    free(xblock);
-    free(hblock);
+    release(xblock);
+    release(hblock);
     int ok = got_n == n && ybuf[0] == 0x5A5A && ybuf[n + 1] == 0x5A5A && ybuf[n + 2] == 0x5A5A;
     size_t bad = n;
     for (size_t i = 0; i < n && ok; ++i) {
@@ -354,13 +457,62 @@ static void test_fir_wide(void) {
         && y[3] == ref_fir_one(x + 2, h, NH), "fir wide exact");
 }
 
+// The longest filters of the fast paths (65533..65535 taps: sums up to 65535 * 2**30, just
+// under 2**46) for 1 to 8 outputs, so through the four-output loop, the pairs and the single
+// output: every sum far outside int32, or leaving it and coming back, compared exactly.
+static void test_fir_long(void) {
+    enum { NH_MAX = 65535, NX_MAX = NH_MAX + 7 };
+    static int16_t x[NX_MAX + 1];
+    static int16_t h[NH_MAX + 1];
+    static int16_t y[8 + 2];
+    for (int pattern = 0; pattern < 4; ++pattern) {
+        for (size_t nh = NH_MAX - 2; nh <= NH_MAX; ++nh) {
+            for (size_t i = 0; i < NX_MAX + 1; ++i) {
+                switch (pattern) {
+                    case 0: // every product 2**30: saturates high
+                        x[i] = -32768;
+                        break;
+                    case 1: // every product -32767 * 32768: saturates low
+                        x[i] = 32767;
+                        break;
+                    case 2: // +2**30 then -32767 * 32768 for half the taps each: small sums
+                        x[i] = i < nh / 2 ? -32768 : 32767;
+                        break;
+                    default: // a window of positive products then negative ones, random sizes
+                        x[i] = (int16_t)(i % 1000 < 500 ? -32768 + (int)(rng() % 3)
+                            : 32767 - (int)(rng() % 3));
+                        break;
+                }
+            }
+            for (size_t k = 0; k < NH_MAX + 1; ++k) {
+                h[k] = (int16_t)(pattern < 3 ? -32768 : -32768 + (int)(rng() % 2));
+            }
+            for (size_t n = 1; n <= 8; ++n) {
+                size_t nx = nh + n - 1;
+                size_t ho = nh == NH_MAX - 1; // h at an odd element offset too
+                for (size_t i = 0; i < n + 2; ++i) {
+                    y[i] = 0x5A5A;
+                }
+                size_t got_n = fastpath_fir_q15_raw(x + (n & 1), nx, h + ho, nh, y + 1);
+                int ok = got_n == n && y[0] == 0x5A5A && y[n + 1] == 0x5A5A;
+                for (size_t i = 0; i < n && ok; ++i) {
+                    ok = y[1 + i] == ref_fir_one(x + (n & 1) + i, h + ho, nh);
+                }
+                CHECK(ok, "fir long pattern %d nh %zu n %zu", pattern, nh, n);
+            }
+        }
+    }
+}
+
 int main(void) {
+    guard_init();
     test_vectors();
     test_crc32();
     test_popcount();
     test_rgb565();
     test_fir();
     test_fir_wide();
+    test_fir_long();
     printf("%lu passed, %lu failed\n", n_passed, n_failed);
     return n_failed == 0 ? 0 : 1;
 }

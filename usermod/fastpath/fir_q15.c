@@ -1,7 +1,8 @@
 // Q15 FIR filter (valid part, correlation order) with exact 64-bit accumulation.
-// Two outputs per pass over the taps, two taps per multiply-accumulate: SMLALD in Thumb-2
-// assembly on Cortex-M4 (DSP extension); the same loop in plain C elsewhere (host, Cortex-M3),
-// with SMLALD written out in C. tests/c runs both: on the host, and on QEMU's mps2-an386.
+// On Cortex-M4 (DSP extension), Thumb-2 assembly: four outputs per pass over the taps
+// (fir_quads), then pairs (fir_pairs), two taps per SMLALD. Elsewhere (host, Cortex-M3) the
+// pairs loop in plain C, with SMLALD written out in C. tests/c runs both: on the host, and
+// on QEMU's mps2-an386.
 #include "kernels.h"
 
 #if defined(__ARM_FEATURE_DSP) || defined(__ARM_FEATURE_SAT)
@@ -73,6 +74,7 @@ static int64_t dot_q15(const int16_t *x, const int16_t *h, size_t nh) {
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__thumb2__) && defined(__GNUC__)
+#define FIR_QUADS (1)
 
 // Outputs y[0:n & ~1] in pairs, for 4 <= nh < 65536 with r = nh & 3 a compile-time constant:
 // the loop below as Thumb-2 assembly, which saves GCC's register shuffling (about 8 instead
@@ -138,7 +140,143 @@ FIR_INLINE void fir_pairs(const int16_t *x, const int16_t *h, size_t nh, int16_t
         : "cc", "memory");
 }
 
+// Outputs y[0:4 * nq] four at a time, for 4 <= nh < 65536 and nq >= 1; reads x[0:4 * nq + nh],
+// and x[4 * nq + nh] too when nh is odd (so the caller keeps that within x). Naked Thumb-2
+// assembly: four int64 accumulators take r0-r7, and the pass over the taps needs every other
+// register, so the state between outputs lives in a stack frame.
+//   Per tap pair k (h[2k], h[2k + 1] in c), with A = x[i + 2k], x[i + 2k + 1] and
+//   B = x[i + 2k + 2], x[i + 2k + 3] (each a word, the first element low), and
+//   M = x[i + 2k + 2] low, x[i + 2k + 1] high:
+//     y[i] += SMLALD(c, A); y[i + 1] += SMLALDX(c, M); y[i + 2] += SMLALD(c, B);
+//     C = x[i + 2k + 4], x[i + 2k + 5] (into A's register); M = PKHBT(C, B);
+//     y[i + 3] += SMLALDX(c, M); then A, B = B, C
+//   7 instructions for 8 multiply-accumulates, each x word loaded once. The pass runs
+//   S = (nh - 1) / 2 such steps from a loop of FIR_QUAD_UNROLL steps, entered part-way at
+//   step (-S) % FIR_QUAD_UNROLL (Duff's device), then one more step on the taps h[2S] and
+//   h[2S + 1] (0 when nh is odd) that loads only x[i + 2S + 4].
+//   A and B swap registers every step (r11, r12 or r12, r11): a step that starts with A in
+//   r12 is entered through the second of the two preloads.
+//   Registers: r0:r1, r2:r3, r4:r5, r6:r7 the accumulators of y[i] .. y[i + 3] (lo:hi),
+//   r8 h, r9 x (the next word to load), r10 c, r11 and r12 A and B, lr M.
+//   Frame: [sp, #0..31] 0x4000, 0 four times (the accumulators' start: the rounding
+//   constant); #32 the loop's entry; #36 the preload to take; #40 h + 2S (end of the loop);
+//   #44 x for the next outputs; #48 y; #52 y + 4 * nq; #56 h; #60 h[2S], h[2S + 1] or 0.
+#define FIR_QUAD_UNROLL 16
+#define FIR_QUAD_STEP(a, b) \
+    "ldr.w   r10, [r8], #4\n" \
+    "smlald  r0, r1, r10, " a "\n" \
+    "smlaldx r2, r3, r10, lr\n" \
+    "smlald  r4, r5, r10, " b "\n" \
+    "ldr.w   " a ", [r9], #4\n" \
+    "pkhbt   lr, " a ", " b "\n" \
+    "smlaldx r6, r7, r10, lr\n"
+#define FIR_QUAD_STEP2 FIR_QUAD_STEP("r11", "r12") FIR_QUAD_STEP("r12", "r11")
+#define FIR_QUAD_STEP16 \
+    FIR_QUAD_STEP2 FIR_QUAD_STEP2 FIR_QUAD_STEP2 FIR_QUAD_STEP2 \
+    FIR_QUAD_STEP2 FIR_QUAD_STEP2 FIR_QUAD_STEP2 FIR_QUAD_STEP2
+// One output: y = sat16(bits 15..46 of lo:hi), |lo:hi| < 2**46.
+#define FIR_QUAD_OUT(lo, hi) \
+    "lsrs    " lo ", " lo ", #15\n" \
+    "orr     " lo ", " lo ", " hi ", lsl #17\n" \
+    "ssat    " lo ", #16, " lo "\n"
+
+// (The parameters arrive in r0-r3 and on the stack, as AAPCS passes them: the body reads them
+// there, so the compiler sees them unused.)
+#define FIR_ASM_ARG __attribute__((unused))
+__attribute__((naked, noinline))
+static void fir_quads(const int16_t *x FIR_ASM_ARG, const int16_t *h FIR_ASM_ARG,
+    size_t nh FIR_ASM_ARG, int16_t *y FIR_ASM_ARG, size_t nq FIR_ASM_ARG) {
+    __asm__ volatile (
+        "push    {r4-r11, lr}\n"
+        "sub     sp, sp, #64\n"
+        "ldr     r12, [sp, #100]\n" // nq, the fifth argument
+        "str     r0, [sp, #44]\n"
+        "str     r3, [sp, #48]\n"
+        "add     r12, r3, r12, lsl #3\n"
+        "str     r12, [sp, #52]\n"
+        "str     r1, [sp, #56]\n"
+        "sub     r4, r2, #1\n"
+        "lsrs    r4, r4, #1\n" // S
+        "add     r5, r1, r4, lsl #2\n"
+        "str     r5, [sp, #40]\n"
+        "ldrh    r6, [r5]\n" // the last step's taps: h[2S], and h[2S + 1] if nh is even
+        "movs    r7, #0\n"
+        "tst     r2, #1\n"
+        "bne     1f\n"
+        "ldrh    r7, [r5, #2]\n"
+        "1:\n"
+        "orr     r6, r6, r7, lsl #16\n"
+        "str     r6, [sp, #60]\n"
+        "rsbs    r6, r4, #0\n" // the loop's entry: step (-S) % 16, 28 bytes each
+        "and     r6, r6, #15\n"
+        "adr     r7, 5f\n"
+        "lsls    r8, r6, #5\n"
+        "sub     r8, r8, r6, lsl #2\n"
+        "add     r7, r7, r8\n"
+        "orr     r7, r7, #1\n"
+        "str     r7, [sp, #32]\n"
+        "adr     r7, 3f\n" // the preload: A in r11 for an even entry step, in r12 for odd
+        "tst     r6, #1\n"
+        "beq     1f\n"
+        "adr     r7, 4f\n"
+        "1:\n"
+        "orr     r7, r7, #1\n"
+        "str     r7, [sp, #36]\n"
+        "mov     r4, #0x4000\n"
+        "movs    r5, #0\n"
+        "strd    r4, r5, [sp, #0]\n"
+        "strd    r4, r5, [sp, #8]\n"
+        "strd    r4, r5, [sp, #16]\n"
+        "strd    r4, r5, [sp, #24]\n"
+        "2:\n" // four outputs
+        "ldm     sp, {r0-r7}\n"
+        "ldr     r8, [sp, #56]\n"
+        "ldr     r9, [sp, #44]\n"
+        "ldr     pc, [sp, #36]\n"
+        "3:\n" // preload, A in r11
+        "ldr     r11, [r9], #4\n"
+        "ldr     r12, [r9], #4\n"
+        "str     r9, [sp, #44]\n"
+        "pkhbt   lr, r12, r11\n"
+        "ldr     pc, [sp, #32]\n"
+        "4:\n" // preload, A in r12
+        "ldr     r12, [r9], #4\n"
+        "ldr     r11, [r9], #4\n"
+        "str     r9, [sp, #44]\n"
+        "pkhbt   lr, r11, r12\n"
+        "ldr     pc, [sp, #32]\n"
+        "5:\n"
+        FIR_QUAD_STEP16
+        "ldr     r10, [sp, #40]\n"
+        "cmp     r8, r10\n"
+        "bne     5b\n"
+        "ldr     r10, [sp, #60]\n" // the last step: A in r11, B in r12
+        "smlald  r0, r1, r10, r11\n"
+        "smlaldx r2, r3, r10, lr\n"
+        "smlald  r4, r5, r10, r12\n"
+        "ldrh    r11, [r9]\n"
+        "pkhbt   lr, r11, r12\n"
+        "smlaldx r6, r7, r10, lr\n"
+        FIR_QUAD_OUT("r0", "r1")
+        FIR_QUAD_OUT("r2", "r3")
+        FIR_QUAD_OUT("r4", "r5")
+        FIR_QUAD_OUT("r6", "r7")
+        "ldr     r8, [sp, #48]\n"
+        "strh    r0, [r8], #2\n"
+        "strh    r2, [r8], #2\n"
+        "strh    r4, [r8], #2\n"
+        "strh    r6, [r8], #2\n"
+        "str     r8, [sp, #48]\n"
+        "ldr     r9, [sp, #52]\n"
+        "cmp     r8, r9\n"
+        "bne     2b\n"
+        "add     sp, sp, #64\n"
+        "pop     {r4-r11, pc}\n"
+        );
+}
+
 #else
+#define FIR_QUADS (0)
 
 // Outputs y[0:n & ~1] in pairs, for 4 <= nh < 65536 with r = nh & 3 a compile-time constant.
 // acc0 is y[i], acc1 is y[i + 1]; taps go four at a time, then the r left over.
@@ -198,34 +336,51 @@ FIR_INLINE void fir_pairs(const int16_t *x, const int16_t *h, size_t nh, int16_t
 // nx - nh + 1. The sums are exact (int64 accumulators, rounding constant included) and
 // saturate only at the end, on the int64 shifted right by 15.
 size_t fastpath_fir_q15_raw(const int16_t *x, size_t nx, const int16_t *h, size_t nh, int16_t *y) {
-    size_t n = nx - nh + 1;
+    const size_t count = nx - nh + 1;
+    size_t n = count;
     if (nh < 4 || n < 2 || nh >= 65536) {
         // Short filters, single outputs, and sums that may exceed 2**46 (so need the general
         // saturation): one output at a time.
         for (size_t i = 0; i < n; ++i) {
             y[i] = q15_out_wide(dot_q15(x + i, h, nh));
         }
-        return n;
+        return count;
     }
-    switch (nh & 3) {
-        case 0:
-            fir_pairs(x, h, nh, y, n, 0);
-            break;
-        case 1:
-            fir_pairs(x, h, nh, y, n, 1);
-            break;
-        case 2:
-            fir_pairs(x, h, nh, y, n, 2);
-            break;
-        default:
-            fir_pairs(x, h, nh, y, n, 3);
-            break;
+    #if FIR_QUADS
+    // Four outputs at a time. With nh odd the last step of each group reads one element past
+    // what its outputs need: the group that ends at y[n - 1] is left to the pairs below.
+    size_t nq = n / 4;
+    if ((nh & 1) != 0 && nq != 0 && nq * 4 == n) {
+        nq -= 1;
+    }
+    if (nq != 0) {
+        fir_quads(x, h, nh, y, nq);
+        x += 4 * nq;
+        y += 4 * nq;
+        n -= 4 * nq;
+    }
+    #endif
+    if (n >= 2) {
+        switch (nh & 3) {
+            case 0:
+                fir_pairs(x, h, nh, y, n, 0);
+                break;
+            case 1:
+                fir_pairs(x, h, nh, y, n, 1);
+                break;
+            case 2:
+                fir_pairs(x, h, nh, y, n, 2);
+                break;
+            default:
+                fir_pairs(x, h, nh, y, n, 3);
+                break;
+        }
     }
     if (n & 1) {
         // The last output alone: it may not read x[n - 1 + nh], which is past the end of x.
         y[n - 1] = q15_out(dot_q15(x + n - 1, h, nh));
     }
-    return n;
+    return count;
 }
 
 #if FASTPATH_BINDING
