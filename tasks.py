@@ -320,6 +320,8 @@ def _size(elf):
 
 
 def _build(c, targets):
+    from tools import identity
+
     mp = _mp_dir(c)
     if not (mp / "py" / "mpconfig.h").exists():
         raise Exit("build: MicroPython source missing; run: ./inv fetch")
@@ -332,11 +334,15 @@ def _build(c, targets):
         out.mkdir(parents=True, exist_ok=True)
         log = out / "build.log"
         log.write_text("")
+        # Firmware identity (tools/identity.py): frozen as fastpath.BUILD, and firmware.json.
+        build_id = identity.build_info(ROOT, mp, t.out)
+        identity.write_module(out, build_id)
         args = [
             ("BUILD", out),
             ("USER_C_MODULES", ROOT / "usermod"),
             ("FROZEN_MANIFEST", ROOT / "frozen" / "manifest.py"),
             ("MICROPY_MANIFEST_FASTPATH_DIR", ROOT),
+            ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
             ("MICROPY_MPYCROSS", mpy_cross),
             ("MICROPY_MPYCROSS_DEPENDENCY", mpy_cross),
         ] + list(t.make_args.items())
@@ -345,6 +351,7 @@ def _build(c, targets):
         missing = [a for a in t.artifacts if not (out / a).exists()]
         if missing:
             raise Exit(f"build: {t.name} finished without {', '.join(missing)}; see {log}")
+        identity.write_json(out, build_id)
         main = out / t.artifacts[-1]
         _say(t.name, f"{_rel(main)}: {_size(main)}")
         for a in t.artifacts[:-1]:

@@ -3,3 +3,6 @@
 # modules, plus code only that CPU can compile (inline Thumb assembler).
 include("$(FASTPATH_PORT_MANIFEST)")
 package("fastpath")
+# The firmware's identity (fastpath.BUILD), written by tasks.py into the build folder
+# (tools/identity.py).
+module("fastpath/_build.py", base_path="$(FASTPATH_GEN_DIR)")

@@ -4,12 +4,19 @@
     fastpath.crc32(b"123456789")                 # the fastest tier this board has
     fastpath.KERNELS["crc32"]["viper"](data)     # one rung in particular
     fastpath.TIERS                               # rung names, in ladder order
+    fastpath.BUILD                               # which firmware this is (None off-board)
 
 Every tier of a kernel takes the same arguments and gives the same answer; docs/kernels.md
 has the contracts. A tier this board cannot run is absent from KERNELS, not faked.
 """
 
 from . import board, crc32, fir_q15, popcount, rgb565, toggle
+
+try:
+    # {"fastpath": commit, "micropython": release, "board": build}, frozen at build time.
+    from ._build import BUILD
+except ImportError:  # CPython, or the package copied without a build
+    BUILD = None
 
 TIERS = ("py", "opt", "native", "mem", "viper", "asm", "c", "hw")
 
