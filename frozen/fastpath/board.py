@@ -40,19 +40,44 @@ QEMU_INSTRUCTIONS_PER_TICK = const(40)
 QEMU_FPGAIO_LED0 = const(0x40028000)
 
 
-# The toggle kernel's pin, as (register address, bit mask): the register every rung below
-# `py` writes, read back by the tests. On the Pyboard it is X1 = PA0's output data register,
-# named by the stm module; on the emulator LED0 of the FPGA I/O block.
+# The toggle kernel's pin. TOGGLE_REG and TOGGLE_MASK: the register that holds the pin's
+# level and its bit, which the tests read back and the mem rung rewrites as the guide does.
+# TOGGLE_BSRR, TOGGLE_SET, TOGGLE_RESET: where the viper and asm rungs store one word per
+# edge, never reading the register: on the Pyboard X1 = PA0's bit set/reset register, as
+# mp_hal_pin_write does (ports/stm32/mphalport.h). A store to BSRR changes only the pins whose
+# bits are set in it, so it cannot undo what an interrupt did to another pin of GPIOA in the
+# meantime (the LEDs on PA13-PA15), as a read-modify-write of ODR can.
+# The emulator has no BSRR: its LED0 register keeps bits 0..1 of what is stored, so the set
+# word (1) lights LED0 and the reset word (1 << 16) clears it. The same stores, one per edge
+# and no read (tests/test_toggle.py counts both), but each one rewrites LED1 (bit 1), which
+# nothing uses: not atomic in the Pyboard's sense, and it need not be.
 if NAME == "pyboard":
     import stm
 
     TOGGLE_REG = stm.GPIOA + stm.GPIO_ODR
     TOGGLE_MASK = 1 << 0  # PA0
+    TOGGLE_BSRR = stm.GPIOA + stm.GPIO_BSRR
+    TOGGLE_SET = TOGGLE_MASK  # BSRR bits 0..15 set pins
+    TOGGLE_RESET = TOGGLE_MASK << 16  # bits 16..31 reset them
 elif NAME == "qemu":
     TOGGLE_REG = QEMU_FPGAIO_LED0
     TOGGLE_MASK = 1 << 0  # LED0
+    TOGGLE_BSRR = QEMU_FPGAIO_LED0
+    TOGGLE_SET = TOGGLE_MASK
+    TOGGLE_RESET = TOGGLE_MASK << 16
 else:
-    TOGGLE_REG = TOGGLE_MASK = None
+    TOGGLE_REG = TOGGLE_MASK = TOGGLE_BSRR = TOGGLE_SET = TOGGLE_RESET = None
+
+
+if TOGGLE:
+    from machine import mem32 as _mem32
+
+
+def toggle_first_word():
+    """The word the next edge stores in TOGGLE_BSRR: reset while the pin is high, else set.
+    Read once, before a loop of stores."""
+    return TOGGLE_RESET if _mem32[TOGGLE_REG] & TOGGLE_MASK else TOGGLE_SET
+
 
 _pin = None
 
