@@ -16,7 +16,6 @@ KERNELS = ("crc32", "fir_q15", "popcount", "rgb565", "toggle")
 UNIT_OF_WORK = {"crc32": "byte", "fir_q15": "tap", "popcount": "byte", "rgb565": "pixel",
                 "toggle": "toggle"}
 LADDER = ("py", "opt", "native", "mem", "viper", "asm", "c", "hw")
-PYBOARD_HZ = 168_000_000
 
 
 def _git(*args, cwd=ROOT):
@@ -27,7 +26,7 @@ def _git(*args, cwd=ROOT):
 def collect(target, kernels=KERNELS, repeat=5, progress=None):
     """Run the bench on target (a tools.targets runner); return the report dict."""
     lines = []
-    unit = None
+    unit = cpu_hz = build = None
     for i, kernel in enumerate(kernels):
         if progress:
             progress("bench: {} ({}/{}) on {}".format(kernel, i + 1, len(kernels), target.name))
@@ -38,14 +37,19 @@ def collect(target, kernels=KERNELS, repeat=5, progress=None):
         for line in out.splitlines():
             if line.startswith("BENCH_UNIT "):
                 unit = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_CLOCK "):
+                cpu_hz = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_BUILD "):
+                build = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH "):
                 lines.append(eval(line.split(" ", 1)[1]))
-    return report(target.name, unit, lines, repeat)
+    return report(target.name, unit, lines, repeat, cpu_hz=cpu_hz, build=build)
 
 
-def report(target_name, unit, lines, repeat):
+def report(target_name, unit, lines, repeat, cpu_hz=None, build=None):
     """Rows with per-unit cost and speed-ups from the raw (kernel, tier, units, min, median,
-    calls) tuples of the target."""
+    calls) tuples of the target. cpu_hz is the core clock the board reported while it ran
+    (board.cpu_hz()), build its fastpath.BUILD: both are recorded with the results."""
     rows = []
     for kernel in KERNELS:
         prev = py = None
@@ -72,11 +76,16 @@ def report(target_name, unit, lines, repeat):
             if tier in LADDER:
                 prev = per_call
             rows.append(row)
+    build = build if isinstance(build, dict) else None
     return {
         "target": target_name,
         "unit": unit,
-        "firmware": _git("describe", "--always", "--dirty"),
-        "micropython": _git("describe", "--tags", cwd=ROOT / "lib" / "micropython"),
+        "cpu_hz": cpu_hz,
+        # What the board itself says it runs; the host's checkout only when it cannot say.
+        "firmware": build["fastpath"] if build else _git("describe", "--always", "--dirty"),
+        "micropython": build["micropython"] if build else _git(
+            "describe", "--tags", cwd=ROOT / "lib" / "micropython"),
+        "build": build,
         "repeat": repeat,
         "workloads": "crc32 over 4 KiB; fir_q15 on 256 samples x 32 taps; popcount over "
         "4 KiB; rgb565 over 1024 pixels; toggle 1000 times (boards only)",
@@ -100,7 +109,13 @@ def _per_call(row, unit):
 def markdown(rep):
     unit = rep["unit"]
     head = _cost_heading(unit)
-    lines = [
+    lines = []
+    if unit == "cycles":
+        hz = rep.get("cpu_hz")
+        lines += ["Core clock: {}.".format(
+            "{:g} MHz, as machine.freq() reported it".format(hz / 1e6) if hz
+            else "not reported, so no times are given"), ""]
+    lines += [
         "| kernel | tier | {} per call | median | {} per unit | x py | x previous rung |".format(
             head, head
         ),
@@ -109,10 +124,11 @@ def markdown(rep):
     for r in rep["rows"]:
         scale = 1000 if unit == "us" else 1
         extra = ""
-        if unit == "cycles":
-            extra = " ({:.1f} us)".format(r["per_call"] / PYBOARD_HZ * 1e6)
+        hz = rep.get("cpu_hz")
+        if unit == "cycles" and hz:  # at the clock the board reported, not an assumed one
+            extra = " ({:.1f} us)".format(r["per_call"] / hz * 1e6)
             if r["kernel"] == "toggle":
-                extra += " = {:,.0f} toggles/s".format(PYBOARD_HZ / r["per_unit"])
+                extra += " = {:,.0f} toggles/s".format(hz / r["per_unit"])
         lines.append(
             "| {} | {} | {:,.0f}{} | {:,.0f} | {:.2f} per {} | {} | {} |".format(
                 r["kernel"],
@@ -283,9 +299,11 @@ What these figures do not measure: time on a real board. QEMU counts instruction
 cycles: it has no flash wait states, no pipeline stalls and no bus contention, and a
 multiply-accumulate or a load counts the same as an add. Speed-ups between rungs carry over
 to a Pyboard far better than absolute numbers do; `./inv bench --target device` measures
-cycles there, and gives toggle as toggles per second at 168 MHz. On the emulator the toggle
-rungs drive LED0 of the FPGA I/O block; its py, opt and native rungs call a Python stand-in
-for `machine.Pin` (the qemu port has none), so they cost more than on a Pyboard, whose Pin is C.
+cycles there, and gives times and toggles per second at the clock the board reports
+(`machine.freq()`). On the emulator the toggle rungs drive LED0 of the FPGA I/O block; its
+py, opt and native rungs call a Python stand-in for `machine.Pin` (the qemu port has none),
+so they cost more than on a Pyboard, whose Pin is C. Its viper and asm rungs store the
+Pyboard's set and reset words to LED0, which keeps their low bits: the same stores, no read.
 
 ![the ladder, per unit of work, log scale](benchmarks.png)
 

@@ -13,7 +13,7 @@ from array import array
 
 import fastpath
 
-from . import timing
+from . import board, timing
 
 # Workload per kernel: (size, what one unit of work is). fir_q15: 256 samples, 32 taps.
 WORKLOADS = {
@@ -108,8 +108,11 @@ def _nothing(*args):
 
 
 def run(kernels=None, repeat=5):
-    """Print one BENCH line per kernel and tier (and peer), slowest rung first."""
+    """Print one BENCH line per kernel and tier (and peer), slowest rung first, after the
+    unit, the core clock (None where there is no fixed one) and the firmware's identity."""
     print("BENCH_UNIT", repr(timing.UNIT))
+    print("BENCH_CLOCK", repr(board.cpu_hz()))
+    print("BENCH_BUILD", repr(fastpath.BUILD))
     lo0, med0, calls0 = measure(_nothing, (), repeat)
     for kernel in kernels or sorted(WORKLOADS):
         if kernel not in fastpath.KERNELS:

@@ -1,7 +1,8 @@
 """What this board has, decided once at import: the one place that knows the hardware.
 
-NAME is "pyboard" (STM32F405 at 168 MHz), "qemu" (QEMU's mps2-an386, a Cortex-M4), "unix",
-or "cpython" when the package is imported by CPython (only the py and opt rungs run there).
+NAME is "pyboard" (STM32F405, 168 MHz unless machine.freq() changed it), "qemu" (QEMU's
+mps2-an386, a Cortex-M4), "unix", or "cpython" when the package is imported by CPython (only
+the py and opt rungs run there).
 Kernels that touch registers ask this module, never sys.platform themselves.
 """
 
@@ -77,6 +78,19 @@ def toggle_first_word():
     """The word the next edge stores in TOGGLE_BSRR: reset while the pin is high, else set.
     Read once, before a loop of stores."""
     return TOGGLE_RESET if _mem32[TOGGLE_REG] & TOGGLE_MASK else TOGGLE_SET
+
+
+def cpu_hz():
+    """The core clock in Hz now, as the board reports it, or None where it has no fixed one.
+
+    A Pyboard does not always run at 168 MHz: PYBV11 restores the last machine.freq() at
+    every reset (MICROPY_HW_CLK_LAST_FREQ), so cycle counts are converted with this, read at
+    the time of the measurement. The core and its cycle counter run on HCLK, freq()[1]."""
+    if NAME == "pyboard":
+        import machine
+
+        return machine.freq()[1]
+    return None
 
 
 _pin = None
