@@ -498,21 +498,52 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
 @task(
     help={
         "dfu": "the image to write (default: build/PYBV11/firmware.dfu)",
-        "dry_run": "check the file and print the command, without looking for a board",
+        "dry_run": "check the file and print the commands, without looking for a board",
+        "verify": "read every element back and compare before leaving DFU mode (default; "
+        "--no-verify skips it)",
+        "port": "serial port of a Pyboard running MicroPython: put it into DFU mode, flash, "
+        "verify, wait for it to come back and check that it runs the firmware just built",
+        "test": "with --port: then run the device test suite and the device bench on it",
     }
 )
-def flash(c, dfu=None, dry_run=False):
-    """Check a .dfu image, then write it to a Pyboard in DFU mode (dfu-util, else pydfu)."""
+def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False):
+    """Check a .dfu image, write it to a Pyboard in DFU mode and read it back (dfu-util, else
+    pydfu); with --port, from a running board to a verified, identified (and --test: tested)
+    firmware in one command."""
     from tools import flash as flashing
+    from tools import identity
 
     path = Path(dfu) if dfu else TARGETS["pybv11"].out_dir(c) / "firmware.dfu"
     if not path.is_file():
         raise Exit(f"flash: no file {path}; check --dfu" if dfu else
                    f"flash: no {_rel(path)}; run: ./inv build")
+    if test and not port:
+        raise Exit("flash: --test runs the suite on the board it flashed: give its --port too")
+    if port and (dry_run or not verify):
+        raise Exit("flash: --port checks the board end to end: drop --dry-run and --no-verify")
+    pydfu = _mp_dir(c) / "tools" / "pydfu.py"
     try:
-        flashing.flash(path, pydfu=_mp_dir(c) / "tools" / "pydfu.py", dry_run=dry_run)
+        if not port:
+            flashing.flash(path, pydfu=pydfu, dry_run=dry_run, verify_write=verify)
+            return
+        # The identity the build wrote beside the image (tools/identity.py).
+        flashing.flash_board(port, path, expected=identity.read_json(
+            path.with_name(identity.JSON)), pydfu=pydfu)
     except flashing.FlashError as e:
         raise Exit(str(e))
+    if test:
+        _device_reports(c, port)
+
+
+def _device_reports(c, port):
+    """The device test suite and the device bench on the board on port, with their reports
+    in build/device/ and build/bench/."""
+    out = ROOT / c.fastpath.build_dir / "device"
+    out.mkdir(parents=True, exist_ok=True)
+    _say("flash", f"device suite on {port} (report: {_rel(out / 'tests.xml')})")
+    _pytest(c, f"tests --target device --port {port} --target-tests-only "
+               f"--junitxml={out / 'tests.xml'}")
+    bench(c, target="device", port=port)
 
 
 @task(help={"port": "serial port of the running Pyboard (default /dev/ttyACM0)"})
