@@ -615,9 +615,9 @@ def test_one_command_to_a_tested_board(standin, tmp_path, built):
     report.unlink(missing_ok=True)
     try:
         # A small slice of the suite: the whole of it is ./inv test --target qemu's job.
+        env = dict(standin.env(), PYTEST_ADDOPTS="-k test_every_tier_equals_zlib")
         r = run_task("flash", "--dfu", str(fw / "firmware.dfu"), "--port", board.port,
-                     "--test", env=dict(standin.env(), PYTEST_ADDOPTS="-k test_every_tier_equals_zlib"),
-                     timeout=1800)
+                     "--test", env=env, timeout=1800)
     finally:
         board.stop()
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
