@@ -92,15 +92,20 @@ def build(c, target="pybv11", ref=None, jobs=None):
 def test(c, target="unix,unix-asan,qemu,device", port=None, k=None, verbose=False):
     """Build every firmware (incrementally), then run the test suite on the targets."""
     build(c, target="all")
-    layout = _layout(c)
-    args = [sys.executable, "-m", "pytest", "tests", "--target", target,
-            "--port", port or c.fastpath.port, "--build-dir", str(layout.build),
-            "--micropython-dir", str(layout.micropython), "--ref", layout.ref]
+    args = ["--target", target, "--port", port or c.fastpath.port]
     if k:
         args += ["-k", k]
     if verbose:
         args.append("-v")
-    code = subprocess.call(args, cwd=layout.root, stdin=subprocess.DEVNULL)
+    _pytest(_layout(c), *args)
+
+
+def _pytest(layout, *args):
+    """The suite (tests/), on the firmware of layout, with more pytest arguments."""
+    code = subprocess.call(
+        [sys.executable, "-m", "pytest", "tests", "--build-dir", str(layout.build),
+         "--micropython-dir", str(layout.micropython), "--ref", layout.ref, *args],
+        cwd=layout.root, stdin=subprocess.DEVNULL)
     if code:
         raise Exit("test: pytest exited with {}".format(code), code=code)
 
@@ -190,10 +195,16 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
         names = [kernel]
     if docs and (target != "qemu" or kernel):
         raise Exit("--docs records the emulator's full run: use it with --target qemu alone")
+    from tools.targets import TargetError, TargetTimeout
+
     runner = _runner(c, target, port, layout)
     try:
         rep = report.collect(runner, names, int(repeat), layout,
                              progress=lambda s: print(s, file=sys.stderr, flush=True))
+    except (TargetError, TargetTimeout) as e:
+        last = str(e).strip().splitlines()[-1:] or ["no answer"]
+        raise Exit("bench: the {} target failed: {}; see the firmware's traceback with "
+                   "./inv repl --target {}".format(target, last[0], target))
     finally:
         runner.close()
     print(report.markdown(rep))
@@ -210,14 +221,22 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
 @task(
     help={
         "dfu": "the image to write (default: build/PYBV11/firmware.dfu)",
-        "dry_run": "check the file and print the command, without looking for a board",
+        "dry_run": "check the file and print the commands, without looking for a board",
+        "verify": "read every element back and compare before leaving DFU mode (default; "
+        "--no-verify skips it)",
+        "port": "serial port of a Pyboard running MicroPython: put it into DFU mode, flash, "
+        "verify, wait for it to come back and check that it runs the firmware just built",
+        "test": "with --port: then run the device test suite and the device bench on it",
     }
 )
-def flash(c, dfu=None, dry_run=False):
-    """Check a .dfu image, then write it to a Pyboard in DFU mode (dfu-util, else pydfu)."""
+def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False):
+    """Check a .dfu image, write it to a Pyboard in DFU mode and read it back (dfu-util, else
+    pydfu); with --port, from a running board to a verified, identified (and --test: tested)
+    firmware in one command."""
     from pathlib import Path
 
     from tools import flash as flashing
+    from tools import identity
     from tools.build import FIRMWARES
 
     layout = _layout(c)
@@ -225,10 +244,28 @@ def flash(c, dfu=None, dry_run=False):
     if not path.is_file():
         raise Exit("flash: no file {}; check --dfu".format(path) if dfu else
                    "flash: no {}; run: ./inv build".format(layout.rel(path)))
+    if test and not port:
+        raise Exit("flash: --test runs the suite on the board it flashed: give its --port too")
+    if port and (dry_run or not verify):
+        raise Exit("flash: --port checks the board end to end: drop --dry-run and --no-verify")
+    pydfu = layout.micropython / "tools" / "pydfu.py"
     try:
-        flashing.flash(path, pydfu=layout.micropython / "tools" / "pydfu.py", dry_run=dry_run)
+        if not port:
+            flashing.flash(path, pydfu=pydfu, dry_run=dry_run, verify_write=verify)
+            return
+        # The identity the build wrote beside the image (tools/identity.py).
+        flashing.flash_board(port, path, expected=identity.read_json(
+            path.with_name(identity.JSON)), pydfu=pydfu)
     except flashing.FlashError as e:
         raise Exit(str(e))
+    if test:
+        out = layout.out("device")
+        out.mkdir(parents=True, exist_ok=True)
+        _say("flash", "device suite on {} (report: {})".format(
+            port, layout.rel(out / "tests.xml")))
+        _pytest(layout, "--target", "device", "--port", port, "--target-tests-only",
+                "--junitxml", str(out / "tests.xml"))
+        bench(c, target="device", port=port)
 
 
 @task(help={"port": "serial port of the running Pyboard (default /dev/ttyACM0)"})
@@ -348,6 +385,17 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator,
-                new_kernel, clean)
+class _Tasks(Collection):
+    # invoke spells a one-letter option only short (new-kernel's -c); take --c as well.
+    def to_contexts(self, *args, **kwargs):
+        contexts = super().to_contexts(*args, **kwargs)
+        for context in contexts:
+            for name in list(context.args):
+                if len(name) == 1 and "--" + name not in context.flags:
+                    context.flags.alias("--" + name, to="-" + name)
+        return contexts
+
+
+ns = _Tasks(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator,
+            new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

@@ -44,6 +44,12 @@ def pytest_addoption(parser):
         "device is skipped when no board is connected)",
     )
     group.addoption(
+        "--target-tests-only",
+        action="store_true",
+        help="run only the tests that run on a target (take the `target` fixture or are "
+        "marked targets(...)), not the host-only ones: what ./inv flash --test runs",
+    )
+    group.addoption(
         "--port",
         default=os.environ.get("FASTPATH_PORT", defaults["port"]),
         help="serial port of a real Pyboard for --target device (default /dev/ttyACM0)",
@@ -86,10 +92,13 @@ def pytest_generate_tests(metafunc):
 def pytest_collection_modifyitems(config, items):
     # A test marked targets(...) runs only when one of its targets was selected: it is
     # deselected, not skipped, otherwise (also one that starts its own emulator).
+    only_targets = config.getoption("--target-tests-only")
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("targets")
         if marker and not any(t in config.fastpath_targets for t in marker.args):
+            drop.append(item)
+        elif only_targets and not marker and "target" not in getattr(item, "fixturenames", ()):
             drop.append(item)
         else:
             keep.append(item)

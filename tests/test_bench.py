@@ -48,3 +48,47 @@ def test_counts_match_the_committed_baseline(target, layout):
     new = {(r["kernel"], r["tier"]) for r in current["rows"]} - {
         (r["kernel"], r["tier"]) for r in baseline["rows"]}
     assert not new, "rows missing from the baseline: {}".format(sorted(new))
+
+
+def _cycles_report(cpu_hz):
+    # A board's figures in cycles: a kernel that flips a pin 1000 times in 24,000 cycles.
+    lines = [("flip", "py", 1000, 2_400_000, 2_400_000, 1, "toggle", "1000 toggles"),
+             ("flip", "viper", 1000, 24_000, 24_000, 1, "toggle", "1000 toggles")]
+    return bench.report("device", "cycles", ("py", "viper"), lines, 5, cpu_hz=cpu_hz)
+
+
+def test_cycles_convert_at_the_clock_the_board_reported():
+    # PYBV11 restores the last machine.freq() at every reset: 84 MHz is a board someone
+    # slowed down, and its cycles are 84 MHz cycles, not 168 MHz ones.
+    rep = _cycles_report(84_000_000)
+    assert rep["cpu_hz"] == 84_000_000
+    text = bench.markdown(rep)
+    assert "Core clock: 84 MHz, as machine.freq() reported it." in text
+    assert "24,000 (285.7 us = 3,500,000 toggles/s)" in text  # 24000 / 84e6 s; 84e6 / 24
+
+
+def test_cycles_without_a_reported_clock_give_no_times():
+    text = bench.markdown(_cycles_report(None))
+    assert "Core clock: not reported, so no times are given." in text
+    assert " us)" not in text and "toggles/s" not in text
+
+
+@pytest.mark.targets("qemu")
+def test_bench_records_the_board_identity_and_clock(target, layout):
+    rep = bench.collect(target, sorted(kernels.discover())[:1], 1, layout)
+    expected = json.loads((layout.out("qemu") / "firmware.json").read_text())
+    assert rep["build"] == expected  # what the board said, not the host's checkout
+    assert rep["firmware"] == expected["fastpath"]
+    assert rep["cpu_hz"] is None  # the emulator has no clock to report: it counts instructions
+
+
+@pytest.mark.targets("device")
+def test_device_bench_reads_the_clock_it_runs_at(target, layout):
+    # Only a real board: set another clock, measure, and put 168 MHz back (it persists).
+    try:
+        target.run("import machine\nmachine.freq(84000000)")
+        names = [k for k, d in kernels.discover().items() if d.runs_on("pyboard")]
+        rep = bench.collect(target, names[:1], 1, layout)
+        assert rep["cpu_hz"] == 84_000_000
+    finally:
+        target.run("import machine\nmachine.freq(168000000)")

@@ -66,17 +66,70 @@ def release(layout):
     return layout.ref.lstrip("v").split("-")[0]
 
 
+# Lists every entry under a folder on the board: [(path, is_dir)], [] when it is absent.
+_LIST = """\
+def _fp_walk(d):
+    import os
+    out = []
+    for e in os.ilistdir(d):
+        p = d.rstrip('/') + '/' + e[0]
+        out.append((p, e[1] == 0x4000))
+        if e[1] == 0x4000:
+            out += _fp_walk(p)
+    return out
+try:
+    print(repr(_fp_walk({root!r})))
+except OSError:
+    print([])
+del _fp_walk
+"""
+
+
+def _board(port, code):
+    from mpremote.transport_serial import SerialTransport
+
+    t = SerialTransport(port, baudrate=115200)
+    try:
+        t.enter_raw_repl(soft_reset=False)  # a soft reset would unmount the emulator's /ram
+        return t.exec(code).decode()
+    finally:
+        t.close()
+
+
+def _entries(port, root):
+    return eval(_board(port, _LIST.format(root=root)))
+
+
+@pytest.fixture(scope="module")
+def _emulator(request):
+    """One emulator for the module: like a Pyboard's /flash, its RAM disk keeps what each
+    test copies, so a file one test leaves behind is there for the next."""
+    qemu = QemuTarget(request.getfixturevalue("qemu_firmware"))
+    qemu.start()
+    yield qemu
+    qemu.stop()
+
+
 @pytest.fixture
 def port(target, request):
-    """The serial port of a board deploy can reach: a fresh emulator's pty, or the device."""
+    """The serial port of a board deploy can reach (the module's emulator, or the device),
+    left as it was found: whatever a test copies there is removed afterwards, and the folder
+    deploy writes must then list exactly what it listed before the test."""
     if target.name == "qemu":
-        qemu = QemuTarget(request.getfixturevalue("qemu_firmware"))
-        qemu.start()
-        yield qemu.device
-        qemu.stop()
+        device = request.getfixturevalue("_emulator").device
+        root = deploying.RAM_MOUNT
     else:
         target.close()  # deploy opens the port itself
-        yield target.device
+        device = target.device
+        root = eval(_board(device, "print(repr(__import__('os').getcwd()))"))
+    before = _entries(device, root)
+    yield device
+    after = _entries(device, root)
+    new = [e for e in after if e not in before]
+    # Deepest first: files and folders inside a folder go before it.
+    for path, is_dir in sorted(new, key=lambda e: -e[0].count("/")):
+        _board(device, "import os\nos.{}({!r})".format("rmdir" if is_dir else "remove", path))
+    assert _entries(device, root) == before, "the test left files on the board"
 
 
 # --- host only: compiling and the version rules -----------------------------------------
@@ -224,12 +277,6 @@ def test_deploy_copy_import_run(target, port, tmp_path, layout):
     if firmware is not None:
         assert elf.stat().st_mtime_ns == firmware
 
-    if target.name == "device":  # leave the board's flash as it was
-        run_task("deploy", "--port", port, str(src), "--run",
-            "import os\nos.remove('fp_deploy_probe.mpy')\n"
-            "for f in os.listdir('fp_deploy_pkg'): os.remove('fp_deploy_pkg/' + f)\n"
-            "os.rmdir('fp_deploy_pkg')")
-
 
 @pytest.mark.targets("qemu", "device")
 def test_deploy_run_failure_is_one_message(target, port, tmp_path):
@@ -244,14 +291,8 @@ def test_deploy_run_failure_is_one_message(target, port, tmp_path):
 
 
 def _nothing_copied(port):
-    from mpremote.transport_serial import SerialTransport
-
-    t = SerialTransport(port, baudrate=115200)
-    try:
-        t.enter_raw_repl(soft_reset=False)
-        return t.eval("[f for f in __import__('os').listdir() if f.startswith('fp_')]") == []
-    finally:
-        t.close()
+    return eval(_board(port, "print([f for f in __import__('os').listdir() "
+                             "if f.startswith('fp_')])")) == []
 
 
 @pytest.mark.targets("qemu", "device")
@@ -309,3 +350,83 @@ def test_full_ram_disk_is_one_message(tmp_path, qemu_firmware, mpy_cross):
         "deploy: no room for fp_big.mpy in /ram on the board (OSError: 28, disk full); "
         "remove files there, or deploy fewer"
     )
+
+
+# --- two writers on one filesystem: the board's flash mounted on this computer ---------------
+
+
+def _mounts(tmp_path, *lines):
+    path = tmp_path / "mounts"
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def test_flash_drive_found_by_mount_point(tmp_path):
+    mounts = _mounts(tmp_path, "/dev/sda2 / ext4 rw 0 0",
+                     "/dev/sdb1 /media/me/PYBFLASH vfat rw,nosuid 0 0")
+    found = deploying.mounted_flash_drive(mounts=mounts, by_label=tmp_path / "none",
+                                          volumes=tmp_path / "none")
+    assert found == "/media/me/PYBFLASH"
+
+
+def test_flash_drive_found_by_label(tmp_path):
+    # Mounted somewhere with another name: udev's by-label link still names it.
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "sdc1").write_text("")
+    labels = tmp_path / "by-label"
+    labels.mkdir()
+    (labels / "PYBFLASH").symlink_to(dev / "sdc1")
+    mounts = _mounts(tmp_path, "{} /mnt/my\\040board vfat rw 0 0".format(dev / "sdc1"))
+    found = deploying.mounted_flash_drive(mounts=mounts, by_label=labels,
+                                          volumes=tmp_path / "none")
+    assert found == "/mnt/my board"
+
+
+def test_flash_drive_found_on_macos(tmp_path):
+    (tmp_path / "Volumes" / "PYBFLASH").mkdir(parents=True)
+    found = deploying.mounted_flash_drive(mounts=tmp_path / "none", by_label=tmp_path / "none",
+                                          volumes=tmp_path / "Volumes")
+    assert found == str(tmp_path / "Volumes" / "PYBFLASH")
+
+
+def test_no_flash_drive_mounted(tmp_path):
+    mounts = _mounts(tmp_path, "/dev/sdb1 /media/me/USBSTICK vfat rw 0 0")
+    assert deploying.mounted_flash_drive(mounts=mounts, by_label=tmp_path / "none",
+                                         volumes=tmp_path / "none") is None
+
+
+def test_two_writers_are_refused():
+    with pytest.raises(deploying.DeployError) as e:
+        deploying.check_two_writers("VCP+MSC", "/media/me/PYBFLASH", "/dev/ttyACM0")
+    assert str(e.value) == (
+        "deploy: the board on /dev/ttyACM0 shows its filesystem as a USB drive, and this "
+        "computer has it mounted at /media/me/PYBFLASH; deploy writes it from the board, and "
+        "two writers corrupt the FAT: eject the drive (or put pyb.usb_mode('VCP') in the "
+        "board's boot.py and press RST), then deploy again"
+    )
+
+
+def test_one_writer_goes_ahead():
+    said = []
+    deploying.check_two_writers("VCP", "/media/me/PYBFLASH", "P", echo=said.append)
+    deploying.check_two_writers(None, "/media/me/PYBFLASH", "P", echo=said.append)  # emulator
+    assert said == []
+    deploying.check_two_writers("VCP+MSC", None, "P", echo=said.append)  # cannot see a mount
+    assert said == ["deploy: note: the board also offers its filesystem as a USB drive "
+                    "(pyb.usb_mode() is 'VCP+MSC'); if this computer mounts it, eject the "
+                    "drive (or put pyb.usb_mode('VCP') in the board's boot.py and press RST), "
+                    "then deploy again"]
+
+
+@pytest.mark.targets("qemu")
+def test_deploy_refuses_while_the_drive_is_mounted(target, port, tmp_path, monkeypatch,
+                                                    mpy_cross):
+    # The emulator has no USB: it plays a Pyboard in VCP+MSC mode whose drive is mounted.
+    real = deploying._board_info
+    monkeypatch.setattr(deploying, "_board_info", lambda t: dict(real(t), usb="VCP+MSC"))
+    monkeypatch.setattr(deploying, "mounted_flash_drive", lambda: "/media/me/PYBFLASH")
+    src = module(tmp_path / "fp_deploy_two.py", "X = 1\n")
+    with pytest.raises(deploying.DeployError, match="has it mounted at /media/me/PYBFLASH"):
+        deploying.deploy(port, [src], mpy_cross, echo=lambda s: None)
+    assert _nothing_copied(port)

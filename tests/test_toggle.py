@@ -2,8 +2,11 @@
 contract's errors, no allocation, the fuzz, and its absence on unix).
 
 Every rung flips the board's free output pin register exactly n times. On the emulator QEMU
-traces every write to the FPGA I/O block, so the test counts the writes to LED0 rather than
-trusting the final state alone. On a Pyboard the pin is X1 (PA0).
+traces every read and write of the FPGA I/O block, so the test counts the writes to LED0
+rather than trusting the final state alone, and checks that the viper and asm rungs store set
+and reset words without reading the register (a read-modify-write of the Pyboard's GPIOA would
+undo what an interrupt did to its LEDs). On a Pyboard the pin is X1 (PA0), and those rungs
+store to GPIOA's BSRR.
 """
 
 import importlib
@@ -16,7 +19,10 @@ from tools.targets import QemuTarget
 
 RUNGS = ("py", "opt", "native", "mem", "viper", "asm")
 frozen_package()
-LED0 = importlib.import_module("fastpath.board").QEMU_FPGAIO_LED0
+_board = importlib.import_module("fastpath.board")
+LED0 = _board.QEMU_FPGAIO_LED0
+BSRR_RUNGS = ("viper", "asm")  # one store to the set/reset register a toggle, no load
+SET, RESET = 1 << 0, 1 << 16  # BSRR words for bit 0, as the emulator's board.OUT_SET, OUT_RESET
 
 
 def reference(n):
@@ -28,15 +34,23 @@ def reference(n):
 def traced(tmp_path_factory, qemu_firmware):
     """An emulator that logs each write to its FPGA I/O registers."""
     log = tmp_path_factory.mktemp("qemu") / "fpgaio.log"
-    q = QemuTarget(qemu_firmware, extra_args=("-d", "trace:mps2_fpgaio_write", "-D", str(log)))
+    q = QemuTarget(qemu_firmware, extra_args=(
+        "-d", "trace:mps2_fpgaio_write,trace:mps2_fpgaio_read", "-D", str(log)))
     yield q, log
     q.close()
 
 
-def led0_writes(log):
+def led0_accesses(log):
+    """[("read" or "write", value)] of every LED0 access so far, in order."""
     if not log.exists():
-        return 0
-    return len(re.findall(r"mps2_fpgaio_write .*offset 0x0 ", log.read_text()))
+        return []
+    found = re.findall(r"mps2_fpgaio_(read|write) .*offset 0x0 data 0x([0-9a-f]+)",
+                       log.read_text())
+    return [(kind, int(value, 16)) for kind, value in found]
+
+
+def led0_writes(log):
+    return sum(1 for kind, _ in led0_accesses(log) if kind == "write")
 
 
 @pytest.mark.targets("qemu")
@@ -61,6 +75,36 @@ def test_rung_writes_the_register_exactly_n_times(traced, tier, n):
     start, end = map(int, out.split())
     assert led0_writes(log) - before == n
     assert end == start ^ (n & 1)
+
+
+@pytest.mark.targets("qemu")
+@pytest.mark.parametrize("start", [0, 1])
+@pytest.mark.parametrize("n", [1, 2, 7, 100])
+@pytest.mark.parametrize("tier", BSRR_RUNGS)
+def test_bsrr_rung_stores_set_and_reset_words_and_never_reads(traced, tier, n, start):
+    # The Pyboard's BSRR form on the emulator's LED0, which keeps bits 0..1 of each store.
+    q, log = traced
+    q.run("import machine\nmachine.mem32[{}] = {}".format(LED0, start))
+    before = len(led0_accesses(log))
+    q.run("import fastpath\nfastpath.KERNELS['toggle'][{!r}]({})".format(tier, n))
+    accesses = led0_accesses(log)[before:]
+    # One read of the level before the loop (which word comes first), then only stores,
+    # alternating, starting with the one that flips the level the pin had.
+    first = RESET if start else SET
+    assert accesses == [("read", start)] + [
+        ("write", first if i % 2 == 0 else first ^ SET ^ RESET) for i in range(n)
+    ]
+
+
+@pytest.mark.targets("qemu")
+def test_mem_rung_is_the_guides_read_modify_write(traced):
+    # Kept as the guide writes it: every toggle reads the register, then writes it.
+    q, log = traced
+    q.run("import machine\nmachine.mem32[{}] = 0".format(LED0))
+    before = len(led0_accesses(log))
+    q.run("import fastpath\nfastpath.KERNELS['toggle']['mem'](3)")
+    kinds = [kind for kind, _ in led0_accesses(log)[before:]]
+    assert kinds == ["read", "write"] * 3
 
 
 @pytest.mark.targets("device")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from tools import kernels as declared
 
-PYBOARD_HZ = 168_000_000
 # Goals for every kernel: (rung, other rung, at least this many times faster).
 LADDER_GOALS = (("opt", "py", 1.0), ("native", "opt", 1.8), ("viper", "py", 20.0))
 
@@ -26,7 +25,7 @@ def _git(*args, cwd):
 def collect(target, kernels, repeat, layout, progress=None):
     """Run the bench of each kernel on target (a tools.targets runner); the report dict."""
     lines = []
-    unit = tiers = None
+    unit = tiers = cpu_hz = build = None
     for i, kernel in enumerate(kernels):
         if progress:
             progress("bench: {} ({}/{}) on {}".format(kernel, i + 1, len(kernels), target.name))
@@ -39,18 +38,27 @@ def collect(target, kernels, repeat, layout, progress=None):
                 unit = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH_TIERS "):
                 tiers = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_CLOCK "):
+                cpu_hz = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_BUILD "):
+                build = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH "):
                 lines.append(eval(line.split(" ", 1)[1]))
-    rep = report(target.name, unit, tiers or (), lines, repeat)
-    rep["firmware"] = _git("describe", "--always", "--dirty", cwd=layout.root)
-    rep["micropython"] = _git("describe", "--tags", cwd=layout.micropython)
+    rep = report(target.name, unit, tiers or (), lines, repeat, cpu_hz=cpu_hz, build=build)
+    # What the board itself says it runs; the host's checkouts only when it cannot say.
+    rep["firmware"] = build["fastpath"] if build else _git("describe", "--always", "--dirty",
+                                                          cwd=layout.root)
+    rep["micropython"] = build["micropython"] if build else _git("describe", "--tags",
+                                                                 cwd=layout.micropython)
     return rep
 
 
-def report(target_name, unit, tiers, lines, repeat):
+def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
     """Rows with per-unit cost and speed-ups from the target's raw (kernel, tier, units, min,
     median, calls, unit of work, workload) tuples. Rows of one kernel come in ladder order,
-    its peers (MicroPython's own implementations) after them."""
+    its peers (MicroPython's own implementations) after them. cpu_hz is the core clock the
+    board reported while it ran (board.cpu_hz()), build its fastpath.BUILD: both are recorded
+    with the results."""
     rows = []
     workloads = {}
     kernels = []
@@ -84,10 +92,13 @@ def report(target_name, unit, tiers, lines, repeat):
             if not row["peer"]:
                 prev = per_call
             rows.append(row)
+    build = build if isinstance(build, dict) else None
     return {
         "target": target_name,
         "unit": unit,
         "tiers": list(tiers),
+        "cpu_hz": cpu_hz,
+        "build": build,
         "repeat": repeat,
         "workloads": "; ".join("{}: {}".format(k, w) for k, w in workloads.items()),
         "rows": rows,
@@ -110,7 +121,13 @@ def _per_call(row, unit):
 def markdown(rep):
     unit = rep["unit"]
     head = _cost_heading(unit)
-    lines = [
+    lines = []
+    if unit == "cycles":
+        hz = rep.get("cpu_hz")
+        lines += ["Core clock: {}.".format(
+            "{:g} MHz, as machine.freq() reported it".format(hz / 1e6) if hz
+            else "not reported, so no times are given"), ""]
+    lines += [
         "| kernel | tier | {} per call | median | {} per unit | x py | x previous rung |".format(
             head, head
         ),
@@ -119,9 +136,10 @@ def markdown(rep):
     for r in rep["rows"]:
         scale = 1000 if unit == "us" else 1
         extra = ""
-        if unit == "cycles":
+        hz = rep.get("cpu_hz")
+        if unit == "cycles" and hz:  # at the clock the board reported, not an assumed one
             extra = " ({:.1f} us = {:,.0f} {}s/s)".format(
-                r["per_call"] / PYBOARD_HZ * 1e6, PYBOARD_HZ / r["per_unit"], r["unit_of_work"])
+                r["per_call"] / hz * 1e6, hz / r["per_unit"], r["unit_of_work"])
         lines.append(
             "| {} | {} | {:,.0f}{} | {:,.0f} | {:.2f} per {} | {} | {} |".format(
                 r["kernel"],
@@ -289,7 +307,8 @@ What these figures do not measure: time on a real board. QEMU counts instruction
 cycles: it has no flash wait states, no pipeline stalls and no bus contention, and a
 multiply-accumulate or a load counts the same as an add. Speed-ups between rungs carry over
 to a Pyboard far better than absolute numbers do; `./inv bench --target device` measures
-cycles there, and units of work per second at the board's clock.
+cycles there, and gives times and units of work per second at the clock the board reports
+(`machine.freq()`).
 
 ![the ladder, per unit of work, log scale](benchmarks.png)
 

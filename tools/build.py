@@ -7,14 +7,13 @@ and the build folder are. Failures are BuildError, whose text is one line saying
 """
 
 import glob
-import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tools import kernels
+from tools import identity
 from tools.settings import ROOT
 
 
@@ -282,25 +281,6 @@ def _size(path):
     return "text {}, data {}, bss {}".format(text, data, bss)
 
 
-def _write_if_changed(path, text):
-    # Unchanged files keep their time stamps, so make sees nothing to do.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-
-
-def identity(layout, firmware):
-    """Which firmware this is: our commit (-dirty with local changes), MicroPython's release
-    and the board. Frozen into the firmware as fastpath.BUILD and written beside it."""
-    here = git(["describe", "--always", "--dirty"], layout.root)
-    there = git(["describe", "--tags", "--always"], layout.micropython)
-    return {
-        "fastpath": here.stdout.strip() if here.returncode == 0 else "unknown",
-        "micropython": there.stdout.strip() if there.returncode == 0 else "unknown",
-        "board": firmware.out,
-    }
-
-
 def build(layout, targets, jobs):
     """Build mpy-cross, then each firmware of targets into its folder of layout.build."""
     mp = layout.micropython
@@ -319,10 +299,10 @@ def build(layout, targets, jobs):
         out.mkdir(parents=True, exist_ok=True)
         log = out / "build.log"
         log.write_text("")
-        ident = identity(layout, t)
-        _write_if_changed(out / "gen" / "fastpath" / "_build.py",
-                          kernels.firmware_module(ident, layout.root))
-        _write_if_changed(out / "firmware.json", json.dumps(ident, indent=1) + "\n")
+        # Which firmware this is (tools/identity.py), frozen as fastpath.BUILD beside the
+        # kernels found for this board (tools/kernels.py); written only when it changes.
+        ident = identity.build_info(layout.root, layout.micropython, t.out)
+        identity.write_module(out, ident, layout.root)
         args = [
             ("BUILD", out),
             ("USER_C_MODULES", layout.root / "usermod"),
@@ -338,6 +318,7 @@ def build(layout, targets, jobs):
         if missing:
             raise BuildError("build: {} finished without {}; see {}".format(
                 t.name, ", ".join(missing), layout.rel(log)))
+        identity.write_json(out, ident)
         main = out / t.artifacts[-1]
         say(t.name, "{}: {}".format(layout.rel(main), _size(main)))
         for a in t.artifacts[:-1]:

@@ -7,13 +7,16 @@ and loads the .mpy version it writes, and copies the .mpy files with mpremote in
 working directory: the first entry of sys.path, so a copied module is the one `import` finds,
 ahead of a frozen module of the same name.
 
-On a Pyboard that directory is /flash (or /sd). The emulator has no filesystem of its own:
+On a Pyboard that directory is /flash (or /sd), which the board also offers to this computer
+as a USB drive: deploy refuses while that drive is mounted here (see check_two_writers). The
+emulator has no filesystem of its own:
 deploy mounts a littlefs RAM disk at /ram there first. It lasts until the next reset, soft
 reset (Ctrl-D) included.
 
 Errors are DeployError, whose text is one line saying what failed and how to fix it.
 """
 
+import ast
 import os
 import re
 import subprocess
@@ -77,6 +80,70 @@ del _fastpath_ramdisk
 
 class DeployError(Exception):
     """Deploying cannot go ahead, or failed; str() is the message for the user."""
+
+
+# --- two writers on one filesystem ----------------------------------------------------------
+# A Pyboard enumerates as a serial port and, by default (pyb.usb_mode() == 'VCP+MSC'), as a
+# USB drive of its /flash (or /sd), which desktops mount on their own. deploy writes that
+# filesystem from the board's side; a host that has it mounted caches the FAT and writes it
+# too, and the two corrupt it (micropython#1587, #1584). Eject the drive first, or keep the
+# board off USB mass storage with pyb.usb_mode('VCP') in its boot.py.
+FLASH_LABEL = "PYBFLASH"  # MICROPY_HW_FLASH_FS_LABEL "pybflash"; FAT stores labels upper-case
+TWO_WRITERS = (
+    "eject the drive (or put pyb.usb_mode('VCP') in the board's boot.py and press RST), "
+    "then deploy again"
+)
+
+
+def _unescape_mount(field):
+    # /proc/mounts writes a space as \040, a tab as \011, a backslash as \134.
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def mounted_flash_drive(mounts="/proc/mounts", by_label="/dev/disk/by-label",
+                        volumes="/Volumes"):
+    """Where this computer has a Pyboard's flash drive mounted, or None where it cannot
+    tell or finds none. Linux: the filesystem labelled PYBFLASH (udev's by-label link), or a
+    mount point named PYBFLASH, in /proc/mounts. macOS: /Volumes/PYBFLASH. Windows: None
+    (drive letters carry no label here); docs/flashing.md says what to do there."""
+    labelled = None
+    link = Path(by_label) / FLASH_LABEL
+    if link.exists():
+        labelled = os.path.realpath(link)
+    try:
+        with open(mounts) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        device, point = _unescape_mount(fields[0]), _unescape_mount(fields[1])
+        if labelled and os.path.realpath(device) == labelled:
+            return point
+        if os.path.basename(point).upper() == FLASH_LABEL:
+            return point
+    mac = Path(volumes) / FLASH_LABEL
+    if mac.is_dir():
+        return str(mac)
+    return None
+
+
+def check_two_writers(usb_mode, mount, port, echo=print):
+    """Refuse to write the board's filesystem while this computer has it mounted too; warn
+    when the board offers it as a drive (usb_mode says MSC) but no mount can be seen."""
+    if not usb_mode or "MSC" not in usb_mode:
+        return
+    if mount:
+        raise DeployError(
+            "deploy: the board on {} shows its filesystem as a USB drive, and this computer "
+            "has it mounted at {}; deploy writes it from the board, and two writers corrupt "
+            "the FAT: {}".format(port, mount, TWO_WRITERS)
+        )
+    echo("deploy: note: the board also offers its filesystem as a USB drive "
+         "(pyb.usb_mode() is {!r}); if this computer mounts it, {}".format(usb_mode,
+                                                                            TWO_WRITERS))
 
 
 def mpy_cross_version(binary):
@@ -205,13 +272,23 @@ def check_versions(board, cross, compiled, port):
             )
 
 
+_USB_MODE = """\
+try:
+    import pyb
+    print(repr(pyb.usb_mode()))
+except (ImportError, AttributeError):
+    print(None)
+"""
+
+
 def _board_info(transport):
     version, mpy, platform, cwd = transport.eval(
         "(tuple(__import__('sys').implementation.version[:3]), "
         "getattr(__import__('sys').implementation, '_mpy', 0), "
         "__import__('sys').platform, __import__('os').getcwd())"
     )
-    return {"version": version, "mpy": mpy, "platform": platform, "cwd": cwd}
+    usb = ast.literal_eval(transport.exec(_USB_MODE).decode().strip())
+    return {"version": version, "mpy": mpy, "platform": platform, "cwd": cwd, "usb": usb}
 
 
 def _prepare_fs(transport, board):
@@ -303,6 +380,7 @@ def deploy(port, paths, mpy_cross, run=None, firmware_version=None, echo=print):
             transport.enter_raw_repl(soft_reset=False)
             board = _board_info(transport)
             check_versions(board, cross, compiled, port)
+            check_two_writers(board["usb"], mounted_flash_drive(), port, echo=echo)
             dest_dir = _prepare_fs(transport, board)
             _copy(transport, compiled, dest_dir, echo)
             _forget(transport, compiled)

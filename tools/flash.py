@@ -1,23 +1,42 @@
-"""Writing a checked .dfu image to a Pyboard over USB DFU.
+"""Writing a checked .dfu image to a Pyboard over USB DFU, reading it back, and checking that
+the board then runs it.
 
 The STM32F405's ROM bootloader (USB id 0483:df11) does the writing; it lives in system
 memory that no flash can overwrite, so an interrupted flash is mended by entering DFU mode
-again and flashing again. We drive it with dfu-util, exactly as MicroPython's own
-``make deploy`` does, or, without dfu-util, with MicroPython's tools/pydfu.py (pyusb).
+again and flashing again. We drive it with dfu-util, as MicroPython's own ``make deploy``
+does, or, without dfu-util, with MicroPython's tools/pydfu.py (pyusb) through pydfu_rw.py.
 
-flash() raises FlashError with one line that says what failed and how to fix it.
+Neither tool checks what landed in flash: dfu-util only warns about a bad suffix CRC and
+never reads back, pydfu exits 0 even on a CRC error, and on the ROM bootloader the final
+leave request often fails (dfu-util exit 74) after a good download. So flash() validates the
+file first (tools/dfuse.py), writes without leaving DFU mode, reads every element back
+(dfu-util -U with -s ADDR:LEN) and compares byte for byte, and only then leaves DFU mode.
+A mismatch leaves the board in DFU mode, ready for the next attempt.
+
+flash_board() is the whole path from a board running MicroPython on a serial port: into DFU
+mode, flash and verify, back on its port, and its fastpath.BUILD compared with the
+firmware.json written beside the image (tools/identity.py).
+
+Everything raises FlashError with one line that says what failed and how to fix it.
 """
 
+import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-from tools import dfuse
+from tools import dfuse, identity
 
 DFU_ID = "{:04x}:{:04x}".format(*dfuse.PYBOARD_DFU_ID)  # "0483:df11"
 _VID, _PID = ("0x{:04x}".format(n) for n in dfuse.PYBOARD_DFU_ID)  # pydfu's --vid, --pid
+PYDFU_RW = Path(__file__).resolve().parent / "pydfu_rw.py"
+# Where the ROM bootloader jumps when it leaves DFU mode: the start of the image.
+LEAVE_ADDRESS = dfuse.STM32F405_FLASH[0]
 
 ENTER_DFU = (
     "flash: no Pyboard in DFU mode ({}); enter it: connect 3V3 to BOOT0 and press RST "
@@ -28,20 +47,71 @@ ENTER_DFU = (
 # dfu-util -l prints one line per alternate setting of each device in DFU mode:
 #   Found DFU: [0483:df11] ver=2200, devnum=7, cfg=1, intf=0, path="1-1", alt=0, ...
 _FOUND = re.compile(r"^Found DFU: \[" + DFU_ID + r"\].*?path=\"([^\"]*)\"", re.I | re.M)
+# What dfu-util prints once every element of a DfuSe file is written: "Done parsing DfuSe
+# file" since 0.10, "done parsing DfuSe file" in 0.9 and before. pydfu prints "Finished".
+_WRITTEN = re.compile(rb"done parsing dfuse file|^finished", re.I | re.M)
 
 
 class FlashError(Exception):
     """Flashing cannot go ahead, or failed; str() is the message for the user."""
 
 
-def dfu_util_command(dfu, tool="dfu-util"):
-    """The command MicroPython's stm32 Makefile runs to flash a .dfu (RUN_DFU)."""
-    return [tool, "-a", "0", "-d", DFU_ID, "-D", str(dfu), "-s", ":leave"]
+# --- the commands -----------------------------------------------------------------------
+
+
+def dfu_util_command(dfu, tool="dfu-util", leave=True):
+    """The command MicroPython's stm32 Makefile runs to flash a .dfu (RUN_DFU); without
+    leave, the board stays in DFU mode for the read-back."""
+    cmd = [tool, "-a", "0", "-d", DFU_ID, "-D", str(dfu)]
+    return cmd + ["-s", ":leave"] if leave else cmd
+
+
+def dfu_util_upload_command(address, length, out, tool="dfu-util", leave=False):
+    """Read length bytes of internal flash (alt 0) from address into the new file out."""
+    span = "0x{:08x}:{}".format(address, length) + (":leave" if leave else "")
+    return [tool, "-a", "0", "-d", DFU_ID, "-s", span, "-U", str(out)]
+
+
+def dfu_util_leave_command(out, tool="dfu-util"):
+    """Leave DFU mode, starting the firmware. dfu-util 0.9 has no command-only mode (it wants
+    -D or -U), so this reads the image's first word and leaves, which every version does."""
+    return dfu_util_upload_command(LEAVE_ADDRESS, 4, out, tool=tool, leave=True)
 
 
 def pydfu_command(dfu, pydfu, python=sys.executable):
-    """The same through tools/pydfu.py, as the stm32 Makefile does with USE_PYDFU=1."""
+    """The same through tools/pydfu.py, as the stm32 Makefile does with USE_PYDFU=1 (it
+    leaves DFU mode at the end)."""
     return [python, str(pydfu), "--vid", _VID, "--pid", _PID, "-u", str(dfu)]
+
+
+def _pydfu_rw(pydfu, python=sys.executable):
+    return [python, str(PYDFU_RW), "--pydfu", str(pydfu), "--vid", _VID, "--pid", _PID]
+
+
+class Tool:
+    """The commands of one DFU tool: dfu-util, or pydfu through pydfu_rw.py."""
+
+    def __init__(self, kind, path):
+        self.kind = kind
+        self.path = path
+
+    def download(self, dfu, leave):
+        if self.kind == "dfu-util":
+            return dfu_util_command(dfu, tool="dfu-util", leave=leave)
+        if leave:
+            return pydfu_command(dfu, self.path)
+        return _pydfu_rw(self.path) + ["-D", str(dfu)]
+
+    def upload(self, address, length, out):
+        if self.kind == "dfu-util":
+            return dfu_util_upload_command(address, length, out)
+        return _pydfu_rw(self.path) + ["-s", "0x{:08x}:{}".format(address, length), "-U",
+                                       str(out)]
+
+    def leave(self, out):
+        if self.kind == "dfu-util":
+            return dfu_util_leave_command(out)
+        return _pydfu_rw(self.path) + ["--leave"]
 
 
 def choose_tool(pydfu):
@@ -50,7 +120,7 @@ def choose_tool(pydfu):
     tool = shutil.which("dfu-util")
     if tool:
         return "dfu-util", tool
-    if pydfu and pydfu.exists():
+    if pydfu and Path(pydfu).exists():
         return "pydfu", pydfu
     raise FlashError(
         "flash: neither dfu-util nor MicroPython's tools/pydfu.py is available; "
@@ -98,10 +168,72 @@ def find_board(kind, tool):
         raise FlashError(ENTER_DFU.format("pydfu -l lists no " + DFU_ID))
 
 
-def flash(dfu, pydfu=None, dry_run=False, echo=print):
-    """Validate dfu, then write it to the one Pyboard in DFU mode. Returns the command.
+def _stream(cmd):
+    """Run cmd with its output going straight to the terminal (progress bars) and kept, to
+    explain a failure; (exit status, output)."""
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    seen = bytearray()
+    for chunk in iter(lambda: proc.stdout.read1(256), b""):
+        seen += chunk
+        sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    return proc.wait(), bytes(seen)
 
-    With dry_run, print the command instead of looking for a board and running it."""
+
+# --- read-back --------------------------------------------------------------------------
+
+
+def first_difference(want, got):
+    """The first offset where got differs from want (a short read differs where it ends),
+    or None when they are equal."""
+    if want == got:
+        return None
+    for i, (a, b) in enumerate(zip(want, got)):
+        if a != b:
+            return i
+    return min(len(want), len(got))
+
+
+def _elements(image):
+    return [el for img in image.images for el in img.elements]
+
+
+def read_back(tool, image, workdir):
+    """Read every element of image back from the board; [(element, bytes or None, why)]."""
+    results = []
+    for i, el in enumerate(_elements(image)):
+        out = Path(workdir) / "element{}.bin".format(i)
+        r = _run(tool.upload(el.address, len(el.data), out))
+        if r.returncode or not out.exists():
+            lines = (r.stdout + r.stderr).strip().splitlines()
+            results.append((el, None, lines[-1] if lines else "exit {}".format(r.returncode)))
+        else:
+            results.append((el, out.read_bytes(), None))
+    return results
+
+
+def verify(tool, image, workdir):
+    """None when every element reads back as written, else the one-line reason."""
+    for i, (el, data, why) in enumerate(read_back(tool, image, workdir)):
+        name = "element {} at 0x{:08x} ({} bytes)".format(i, el.address, len(el.data))
+        if data is None:
+            return "{} could not be read back: {}".format(name, why)
+        at = first_difference(el.data, data)
+        if at is not None:
+            if at >= len(data):
+                return "{} read back only {} bytes".format(name, len(data))
+            return "{} differs from the image at offset 0x{:x} (address 0x{:08x}: wrote " \
+                   "0x{:02x}, read 0x{:02x})".format(name, at, el.address + at, el.data[at],
+                                                    data[at])
+    return None
+
+
+# --- flash ------------------------------------------------------------------------------
+
+
+def _load(dfu, echo):
     try:
         image = dfuse.read(dfu)
     except dfuse.DfuError as e:
@@ -112,59 +244,109 @@ def flash(dfu, pydfu=None, dry_run=False, echo=print):
     echo("{}: DfuSe image for {}, CRC ok".format(dfu, DFU_ID))
     for line in dfuse.describe(image):
         echo("  " + line)
+    return image
 
-    kind, tool = choose_tool(pydfu)
-    if kind == "dfu-util":
-        cmd = dfu_util_command(dfu, tool="dfu-util")
-    else:
+
+def flash(dfu, pydfu=None, dry_run=False, verify_write=True, echo=print):
+    """Validate dfu, then write it to the one Pyboard in DFU mode; with verify_write (the
+    default) read every element back and compare before leaving DFU mode. Returns the
+    commands run (or, with dry_run, printed instead of looking for a board)."""
+    image = _load(dfu, echo)
+    kind, path = choose_tool(pydfu)
+    tool = Tool(kind, path)
+    if kind == "pydfu":
         echo("dfu-util not found; using MicroPython's tools/pydfu.py")
-        cmd = pydfu_command(dfu, tool)
-    if dry_run:
-        echo(shlex.join(cmd))
-        return cmd
 
-    find_board(kind, tool)
-    echo("$ " + shlex.join(cmd))
-    # Output goes straight to the terminal (progress bars), and is also kept to explain
-    # a failure.
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-    )
-    seen = bytearray()
-    for chunk in iter(lambda: proc.stdout.read1(256), b""):
-        seen += chunk
-        sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-    code = proc.wait()
-    if code:
-        written = b"Done parsing DfuSe file" in seen or b"Finished" in seen
-        if written:
+    with tempfile.TemporaryDirectory(prefix="fastpath-flash-") as tmp:
+        cmds = [tool.download(dfu, leave=not verify_write)]
+        if verify_write:
+            cmds += [tool.upload(el.address, len(el.data),
+                                 Path(tmp) / "element{}.bin".format(i))
+                     for i, el in enumerate(_elements(image))]
+            cmds.append(tool.leave(Path(tmp) / "leave.bin"))
+        if dry_run:
+            for cmd in cmds:
+                echo(shlex.join(cmd))
+            return cmds
+
+        find_board(kind, path)
+        echo("$ " + shlex.join(cmds[0]))
+        code, seen = _stream(cmds[0])
+        if not verify_write:
+            _check_download(kind, code, seen)
+            echo("flash: done (not verified); remove the BOOT0 jumper and press RST, then: "
+                 "./inv repl --target device")
+            return cmds
+
+        # The read-back decides, whatever the download's exit status said.
+        echo("flash: reading {} elements back to verify".format(len(_elements(image))))
+        why = verify(tool, image, tmp)
+        if why:
+            if code:
+                raise FlashError(
+                    "flash: {} failed before the image was complete (exit {}; {}); the board "
+                    "stays in DFU mode (its ROM bootloader cannot be overwritten): check the "
+                    "USB cable, then run flash again".format(kind, code, why)
+                )
             raise FlashError(
-                "flash: {} wrote the whole image but failed as the board left DFU mode "
-                "(exit {}); press RST and check with ./inv repl --target device; if it does "
-                "not start, enter DFU mode and run flash again".format(kind, code)
+                "flash: verify failed: {}; the board stays in DFU mode (its ROM bootloader "
+                "cannot be overwritten): run flash again".format(why)
             )
+        size = sum(len(el.data) for el in _elements(image))
+        echo("flash: verified {} elements, {} bytes, byte for byte{}".format(
+            len(_elements(image)), size,
+            " (the download itself ended with exit {})".format(code) if code else ""))
+        r = _run(cmds[-1])
+        if r.returncode:
+            # The ROM bootloader often drops off USB before answering the leave request.
+            echo("flash: the leave request ended with exit {}; the board may have started "
+                 "anyway".format(r.returncode))
+        else:
+            echo("flash: left DFU mode; the new firmware is starting (with the BOOT0 jumper "
+                 "fitted, remove it: the next reset would return to DFU mode)")
+    return cmds
+
+
+def _check_download(kind, code, seen):
+    """Without a read-back, judge an unverified download by its exit status and output."""
+    if not code:
+        return
+    if _WRITTEN.search(seen):
         raise FlashError(
-            "flash: {} failed before the image was complete (exit {}); the board stays in "
-            "DFU mode (its ROM bootloader cannot be overwritten): check the USB cable, then "
-            "run flash again".format(kind, code)
+            "flash: {} wrote the whole image but failed as the board left DFU mode "
+            "(exit {}); press RST and check with ./inv repl --target device; if it does "
+            "not start, enter DFU mode and run flash again".format(kind, code)
         )
-    echo("flash: done; remove the BOOT0 jumper and press RST, then: ./inv repl --target device")
-    return cmd
+    raise FlashError(
+        "flash: {} failed before the image was complete (exit {}); the board stays in "
+        "DFU mode (its ROM bootloader cannot be overwritten): check the USB cable, then "
+        "run flash again".format(kind, code)
+    )
+
+
+# --- a running board: into DFU mode, and back ---------------------------------------------
+
+
+def _serial(port):
+    from mpremote.transport import TransportError
+    from mpremote.transport_serial import SerialTransport
+
+    try:
+        return SerialTransport(port, baudrate=115200)
+    except (TransportError, OSError):
+        return None
 
 
 def enter_bootloader(port):
     """Ask the MicroPython board on port to enter its DFU bootloader (machine.bootloader())."""
     from mpremote.transport import TransportError
-    from mpremote.transport_serial import SerialTransport
 
-    try:
-        transport = SerialTransport(port, baudrate=115200)
-    except TransportError:
+    transport = _serial(port)
+    if transport is None:
         raise FlashError(
             "bootloader: cannot open {}; is the board connected (and the port not held by "
             "another program such as a REPL)?".format(port)
-        ) from None
+        )
     try:
         transport.enter_raw_repl(soft_reset=False)
         has = transport.eval("hasattr(__import__('machine'), 'bootloader')")
@@ -188,3 +370,108 @@ def enter_bootloader(port):
             transport.close()
         except OSError:
             pass
+
+
+def wait_for_dfu(kind, tool, timeout=10.0, poll=0.5):
+    """Wait until exactly one Pyboard is in DFU mode; FlashError after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return find_board(kind, tool)
+        except FlashError as e:
+            if not str(e).startswith("flash: no Pyboard in DFU mode"):
+                raise
+            if time.monotonic() >= deadline:
+                raise FlashError(
+                    "flash: the board did not appear in DFU mode ({}) within {:g} s of "
+                    "machine.bootloader(); fit the BOOT0 jumper (connect 3V3 to BOOT0), press "
+                    "RST and run flash again (docs/flashing.md)".format(DFU_ID, timeout)
+                ) from None
+        time.sleep(poll)
+
+
+def read_identity(port):
+    """The fastpath.BUILD of the MicroPython board on port ({} when it has no fastpath
+    package, None when it has one without BUILD); raises TransportError if none answers."""
+    from mpremote.transport import TransportError, TransportExecError
+
+    transport = _serial(port)
+    if transport is None:
+        raise TransportError("cannot open " + port)
+    try:
+        transport.enter_raw_repl(soft_reset=False)
+        try:
+            return transport.eval("getattr(__import__('fastpath'), 'BUILD', None)")
+        except TransportExecError:
+            return {}  # no fastpath package at all: not this project's firmware
+    finally:
+        try:
+            if transport.in_raw_repl:
+                transport.serial.write(b"\r\x02")  # Ctrl-B: back to the friendly REPL
+            transport.close()
+        except OSError:
+            pass
+
+
+def wait_for_port(port, timeout=30.0, poll=0.5):
+    """Wait for the board's serial port to come back and answer; its fastpath.BUILD."""
+    from mpremote.transport import TransportError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if os.path.exists(port):
+            try:
+                return read_identity(port)
+            except (TransportError, OSError):
+                pass  # enumerated, but MicroPython is not answering yet
+        if time.monotonic() >= deadline:
+            raise FlashError(
+                "flash: the firmware is written and verified, but no MicroPython answered on "
+                "{} within {:g} s; remove the BOOT0 jumper if fitted, press RST, then check: "
+                "./inv repl --target device --port {}".format(port, timeout, port)
+            )
+        time.sleep(poll)
+
+
+def check_identity(port, expected, got):
+    """FlashError unless the board's fastpath.BUILD (got) is the expected identity."""
+    why = identity.mismatch(expected, got)
+    if why is None:
+        return
+    if got == {}:
+        what, hint = "has no fastpath package", "is another board on {}?".format(port)
+    elif not isinstance(got, dict):
+        what = "has a fastpath package without fastpath.BUILD"
+        hint = ("a fastpath package copied to the board's /flash hides the frozen one: remove "
+                "it (./inv repl --target device, then os.remove)")
+    else:
+        what = "runs {} ({})".format(identity.describe(got), why)
+        hint = "is another board on {}? otherwise run flash again".format(port)
+    raise FlashError("flash: the board on {} {}, not the firmware just written ({}); {}".format(
+        port, what, identity.describe(expected), hint))
+
+
+def flash_board(port, dfu, expected=None, pydfu=None, dfu_timeout=10.0, port_timeout=30.0,
+                echo=print):
+    """From a board running MicroPython on port to a verified, identified firmware: into DFU
+    mode (machine.bootloader(); skipped when the board is in DFU mode already), flash and
+    verify dfu, leave DFU mode, wait for the port, compare fastpath.BUILD with expected (the
+    firmware.json of the image; not compared when None). Returns the board's BUILD."""
+    _load(dfu, lambda s: None)  # a bad image is refused before the board leaves MicroPython
+    kind, path = choose_tool(pydfu)
+    if os.path.exists(port):
+        enter_bootloader(port)
+        echo("flash: asked the board on {} to enter DFU mode".format(port))
+    else:
+        echo("flash: nothing on {}; looking for a board already in DFU mode".format(port))
+    wait_for_dfu(kind, path, timeout=dfu_timeout)
+    flash(dfu, pydfu=pydfu, verify_write=True, echo=echo)
+    echo("flash: waiting for the board on {}".format(port))
+    got = wait_for_port(port, timeout=port_timeout)
+    if expected is None:
+        echo("flash: the board runs {}; no firmware.json beside {}, so not compared".format(
+            identity.describe(got or None), dfu))
+        return got
+    check_identity(port, expected, got)
+    echo("flash: the board on {} runs {}, as built".format(port, identity.describe(got)))
+    return got

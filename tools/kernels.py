@@ -121,9 +121,11 @@ def firmware_module(identity, root=ROOT):
     kernels = [k for k in discover(root).values() if k.runs_on(board)]
     names = tuple(k.name for k in kernels)
     thumb = tuple(k.name for k in kernels if k.asm_source)
+    build = "{" + ", ".join("{!r}: {!r}".format(k, identity[k]) for k in
+                            ("fastpath", "micropython", "board")) + "}"
     return (
-        "# Written by ./inv build (tools/kernels.py) from the files of each kernel.\n"
-        "BUILD = {!r}\n"
+        "# Written by ./inv build (tools/kernels.py, tools/identity.py); do not edit.\n"
+        "BUILD = {}\n"
         "NAMES = {!r}\n"
-        "THUMB = {!r}\n".format(dict(sorted(identity.items())), names, thumb)
+        "THUMB = {!r}\n".format(build, names, thumb)
     )

@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from array import array
@@ -134,21 +135,19 @@ class SerialTarget(Target):
         self.transport = None
 
     def connect(self):
-        from mpremote.transport_serial import SerialTransport
-
-        self.transport = SerialTransport(self.device, baudrate=115200)
-        self.transport.enter_raw_repl(soft_reset=True)
+        self.transport = _open_repl(self.device)
 
     def run(self, code, timeout=None):
         from mpremote.transport import TransportError
 
-        if self.transport is None:
-            self.connect()
         try:
+            if self.transport is None:
+                self.connect()
             out, err = self.transport.exec_raw(code, timeout=timeout or self.timeout)
         except (TransportError, OSError) as e:
-            self.recover()
-            raise TargetTimeout("{}: no answer ({}); target reset".format(self.name, e))
+            why = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+            self.recover()  # raises TargetTimeout itself when the target cannot be reset
+            raise TargetTimeout("{}: no answer ({}); target reset".format(self.name, why))
         if err:
             raise TargetError(err.decode(errors="replace"))
         return out.decode(errors="replace").replace("\r\n", "\n")
@@ -169,6 +168,23 @@ class SerialTarget(Target):
             except OSError:
                 pass
             self.transport = None
+
+
+def _open_repl(device, soft_reset=True, timeout=10):
+    """A SerialTransport on device in its raw REPL, or TransportError/OSError; never a
+    half-open transport (the port is closed again when the REPL does not answer)."""
+    from mpremote.transport_serial import SerialTransport
+
+    transport = SerialTransport(device, baudrate=115200)
+    try:
+        transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=timeout)
+    except BaseException:
+        try:
+            transport.close()
+        except OSError:
+            pass
+        raise
+    return transport
 
 
 def _die_with_parent():
@@ -236,4 +252,59 @@ class QemuTarget(SerialTarget):
 
 
 class DeviceTarget(SerialTarget):
+    """A real board. After a timeout it is reset for real before the next run: Ctrl-C and a
+    soft reset when MicroPython answers, else (code in viper, asm or C never sees Ctrl-C) a
+    wait of up to reset_wait seconds for the board to come back from its RST button, or from
+    machine.reset() when its REPL answers Ctrl-C but not a soft reset."""
+
     name = "device"
+
+    def __init__(self, device, reset_wait=60.0, say=None):
+        super().__init__(device)
+        self.reset_wait = reset_wait
+        self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+
+    def recover(self):
+        from mpremote.transport import TransportError
+
+        self.close()
+        try:  # soft: Ctrl-C, then Ctrl-D in the raw REPL
+            self.transport = _open_repl(self.device, soft_reset=True, timeout=3)
+            return
+        except (TransportError, OSError):
+            pass
+        try:  # the REPL answers Ctrl-C, but no soft reset: machine.reset()
+            transport = _open_repl(self.device, soft_reset=False, timeout=3)
+        except (TransportError, OSError):
+            self.say("{}: the board on {} does not answer Ctrl-C (code in viper, asm or C "
+                     "never sees it); press its RST button (waiting {:g} s)".format(
+                         self.name, self.device, self.reset_wait))
+        else:
+            try:
+                transport.exec_raw_no_follow("import machine\nmachine.reset()")
+            except (TransportError, OSError):
+                pass
+            finally:
+                try:
+                    transport.close()
+                except OSError:
+                    pass
+        self._wait_for_board()
+
+    def _wait_for_board(self):
+        # The board re-enumerates after a hard reset: its port goes and comes back.
+        from mpremote.transport import TransportError
+
+        deadline = time.monotonic() + self.reset_wait
+        while time.monotonic() < deadline:
+            if os.path.exists(self.device):
+                try:
+                    self.transport = _open_repl(self.device, soft_reset=True, timeout=3)
+                    return
+                except (TransportError, OSError):
+                    pass
+            time.sleep(0.5)
+        raise TargetTimeout(
+            "{}: the board on {} did not answer after a timeout, and no reset brought it back "
+            "within {:g} s; press its RST button, then run again".format(
+                self.name, self.device, self.reset_wait))

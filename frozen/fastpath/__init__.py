@@ -4,7 +4,7 @@
     fastpath.crc32(b"123456789")                 # the fastest tier this board has
     fastpath.KERNELS["crc32"]["viper"](data)     # one rung in particular
     fastpath.TIERS                               # rung names, in ladder order
-    fastpath.BUILD                               # which firmware this is
+    fastpath.BUILD                               # which firmware this is (None off-board)
 
 Every tier of a kernel takes the same arguments and gives the same answer; docs/kernels.md
 has the contracts. A tier this board cannot run is absent from KERNELS, not faked; so is a

@@ -16,7 +16,7 @@ import sys
 
 import fastpath
 
-from . import timing
+from . import board, timing
 
 # On unix the clock ticks in microseconds: repeat cheap calls inside one measurement until
 # it lasts at least this many ticks, so the resolution is well under 1%.
@@ -65,16 +65,19 @@ def _nothing(*args):
 
 
 def run(kernels=None, repeat=5):
-    """Print one BENCH line per kernel and tier (and peer), slowest rung first."""
+    """Print one BENCH line per kernel and tier (and peer), slowest rung first, after the
+    unit, the core clock (None where there is no fixed one) and the firmware's identity."""
     print("BENCH_UNIT", repr(timing.UNIT))
     print("BENCH_TIERS", repr(fastpath.TIERS))
+    print("BENCH_CLOCK", repr(board.cpu_hz()))
+    print("BENCH_BUILD", repr(fastpath.BUILD))
     lo0, med0, calls0 = measure(_nothing, (), repeat)
     for kernel in kernels or sorted(fastpath.KERNELS):
         if kernel not in fastpath.KERNELS:
             continue  # e.g. a kernel that needs a pin, on unix
+        tiers = fastpath.KERNELS[kernel]  # imports the kernel
         module = sys.modules["fastpath." + kernel]
         args, units = module.workload()
-        tiers = fastpath.KERNELS[kernel]
         rows = [(t, tiers[t]) for t in fastpath.TIERS if t in tiers]
         rows += [(p, _peer(p)) for p in getattr(module, "PEERS", ()) if _peer(p)]
         for name, f in rows:

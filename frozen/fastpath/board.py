@@ -1,7 +1,8 @@
 """What this board has, decided once at import: the one place that knows the hardware.
 
-NAME is "pyboard" (STM32F405 at 168 MHz), "qemu" (QEMU's mps2-an386, a Cortex-M4), "unix",
-or "cpython" when the package is imported by CPython (only the py and opt rungs run there).
+NAME is "pyboard" (STM32F405, 168 MHz unless machine.freq() changed it), "qemu" (QEMU's
+mps2-an386, a Cortex-M4), "unix", or "cpython" when the package is imported by CPython (only
+the py and opt rungs run there).
 Kernels that touch registers ask this module, never sys.platform themselves.
 """
 
@@ -39,20 +40,57 @@ QEMU_INSTRUCTIONS_PER_TICK = const(40)
 QEMU_FPGAIO_LED0 = const(0x40028000)
 
 
-# The board's free output pin, as (register address, bit mask): the register that kernels
-# driving a pin write below their `py` rung, and that the tests read back. On the Pyboard it
-# is X1 = PA0's output data register, named by the stm module; on the emulator LED0 of the
-# FPGA I/O block.
+# The board's free output pin. OUT_REG and OUT_MASK: the register that holds the pin's level
+# and its bit, which the tests read back and a mem rung rewrites as the speed guide does.
+# OUT_BSRR, OUT_SET, OUT_RESET: where a rung that drives the pin stores one word per edge,
+# never reading the register: on the Pyboard X1 = PA0's bit set/reset register, as
+# mp_hal_pin_write does (ports/stm32/mphalport.h). A store to BSRR changes only the pins whose
+# bits are set in it, so it cannot undo what an interrupt did to another pin of GPIOA in the
+# meantime (the LEDs on PA13-PA15), as a read-modify-write of ODR can.
+# The emulator has no BSRR: its LED0 register keeps bits 0..1 of what is stored, so the set
+# word (1) lights LED0 and the reset word (1 << 16) clears it. The same stores, one per edge
+# and no read (tests/test_toggle.py counts both), but each one rewrites LED1 (bit 1), which
+# nothing uses: not atomic in the Pyboard's sense, and it need not be.
 if NAME == "pyboard":
     import stm
 
     OUT_REG = stm.GPIOA + stm.GPIO_ODR
     OUT_MASK = 1 << 0  # PA0
+    OUT_BSRR = stm.GPIOA + stm.GPIO_BSRR
+    OUT_SET = OUT_MASK  # BSRR bits 0..15 set pins
+    OUT_RESET = OUT_MASK << 16  # bits 16..31 reset them
 elif NAME == "qemu":
     OUT_REG = QEMU_FPGAIO_LED0
     OUT_MASK = 1 << 0  # LED0
+    OUT_BSRR = QEMU_FPGAIO_LED0
+    OUT_SET = OUT_MASK
+    OUT_RESET = OUT_MASK << 16
 else:
-    OUT_REG = OUT_MASK = None
+    OUT_REG = OUT_MASK = OUT_BSRR = OUT_SET = OUT_RESET = None
+
+
+if OUT_REG is not None:
+    from machine import mem32 as _mem32
+
+
+def out_first_word():
+    """The word the next edge of the pin stores in OUT_BSRR: reset while the pin is high, else
+    set. Read once, before a loop of stores."""
+    return OUT_RESET if _mem32[OUT_REG] & OUT_MASK else OUT_SET
+
+
+def cpu_hz():
+    """The core clock in Hz now, as the board reports it, or None where it has no fixed one.
+
+    A Pyboard does not always run at 168 MHz: PYBV11 restores the last machine.freq() at
+    every reset (MICROPY_HW_CLK_LAST_FREQ), so cycle counts are converted with this, read at
+    the time of the measurement. The core and its cycle counter run on HCLK, freq()[1]."""
+    if NAME == "pyboard":
+        import machine
+
+        return machine.freq()[1]
+    return None
+
 
 _pin = None
 

@@ -3,7 +3,8 @@
 ticks() counts in UNIT, and ticks_diff(end, start) handles wrap-around as time.ticks_diff.
 Begin a measurement with start(), which is ticks() taken at a fixed phase of the clock where
 the clock allows it:
-- pyboard: CPU cycles at 168 MHz (time.ticks_cpu, the DWT cycle counter);
+- pyboard: CPU cycles (time.ticks_cpu, the DWT cycle counter), at the core clock that
+  board.cpu_hz() reads: 168 MHz unless machine.freq() was changed, which persists across resets;
 - qemu: ticks of the CMSDK timer at 25 MHz. Run under -icount shift=0 every guest
   instruction takes 1 ns of virtual time, so one tick is exactly 40 instructions; start()
   restarts the tick period, so a measurement repeats to the tick;
