@@ -385,17 +385,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-class _Tasks(Collection):
-    # invoke spells a one-letter option only short (new-kernel's -c); take --c as well.
-    def to_contexts(self, *args, **kwargs):
-        contexts = super().to_contexts(*args, **kwargs)
-        for context in contexts:
-            for name in list(context.args):
-                if len(name) == 1 and "--" + name not in context.flags:
-                    context.flags.alias("--" + name, to="-" + name)
-        return contexts
-
-
-ns = _Tasks(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator,
-            new_kernel, clean)
+ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator,
+                new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

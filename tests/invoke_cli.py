@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INVOKE = [sys.executable, "-m", "invoke"]
+INVOKE = [sys.executable, "-m", "tools.cli"]  # what ./inv runs
 
 
 def run_task(*args, env=None, timeout=900):

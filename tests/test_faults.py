@@ -96,9 +96,9 @@ def test_build_on_a_full_disk_says_so_then_recovers(tree, tmp_path):
     build.mkdir()
     script = (
         'mount -t tmpfs -o size=3m tmpfs "$BUILD_DIR" || exit 99\n'
-        '"$PY" -m invoke build --target unix; echo "EXIT $?"\n'
+        '"$PY" -m tools.cli build --target unix; echo "EXIT $?"\n'
         'mount -o remount,size=400m "$BUILD_DIR"\n'
-        '"$PY" -m invoke build --target unix; echo "EXIT $?"\n'
+        '"$PY" -m tools.cli build --target unix; echo "EXIT $?"\n'
     )
     proc = subprocess.run(
         ["unshare", "--map-root-user", "--mount", "sh", "-c", script],

@@ -54,7 +54,7 @@ def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
                INVOKE_FASTPATH_BUILD_DIR=str(tmp_path / "build"), INVOKE_FASTPATH_INSTALL="")
 
     def task(*args, timeout=1800):
-        proc = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=project, env=env,
+        proc = subprocess.run([sys.executable, "-m", "tools.cli", *args], cwd=project, env=env,
                               capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]

@@ -30,7 +30,7 @@ def test_repl_on_the_emulator_answers_and_stops_qemu():
     pid, fd = pty.fork()
     if pid == 0:  # the child: a terminal session running the task
         os.chdir(ROOT)
-        os.execv(sys.executable, [sys.executable, "-m", "invoke", "repl", "--target", "qemu"])
+        os.execv(sys.executable, [sys.executable, "-m", "tools.cli", "repl", "--target", "qemu"])
     try:
         read_until(fd, b"Use Ctrl-]")
         # mpremote puts the terminal in raw mode just after that line, discarding what was
