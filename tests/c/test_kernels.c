@@ -11,7 +11,10 @@
 #include "fir_q15.c"
 #include "popcount.c"
 #include "rgb565.c"
-#include "reference.h"
+#include "ref_crc32.h"
+#include "ref_fir_q15.h"
+#include "ref_popcount.h"
+#include "ref_rgb565.h"
 
 static unsigned long n_passed;
 static unsigned long n_failed;
@@ -129,26 +132,6 @@ static void release(void *block) {
 }
 
 #endif
-
-// ---- references ----------------------------------------------------------------------------
-
-// floor(v / 2**15) without relying on >> of negative numbers.
-static int64_t floor_div_32768(int64_t v) {
-    int64_t q = v / 32768;
-    if (v % 32768 != 0 && v < 0) {
-        q -= 1;
-    }
-    return q;
-}
-
-static int16_t ref_fir_one(const int16_t *x, const int16_t *h, size_t nh) {
-    int64_t sum = 0;
-    for (size_t k = 0; k < nh; ++k) {
-        sum += (int64_t)h[k] * x[k];
-    }
-    int64_t v = floor_div_32768(sum + 0x4000);
-    return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
-}
 
 // ---- hand-checked vectors ------------------------------------------------------------------
 

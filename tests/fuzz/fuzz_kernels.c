@@ -1,7 +1,7 @@
 // libFuzzer target for the plain-C kernels of usermod/fastpath (kernels.h), built with
 // AddressSanitizer and UndefinedBehaviorSanitizer (tests/fuzz/Makefile). Every call is checked
-// against a simple reference loop written here; a wrong answer is a __builtin_trap(), which
-// libFuzzer reports as a crash like any sanitizer report.
+// against a simple reference loop (tests/c/ref_*.h); a wrong answer is a __builtin_trap(),
+// which libFuzzer reports as a crash like any sanitizer report.
 //
 // An input is a selector byte, then parameter bytes, then data (bytes past the end read as 0):
 //   sel & 3 == 0  crc32:    crc (4 bytes, little-endian), split (1 byte); data.
@@ -28,7 +28,10 @@
 #include "fir_q15.c"
 #include "popcount.c"
 #include "rgb565.c"
-#include "../c/reference.h"
+#include "ref_crc32.h"
+#include "ref_fir_q15.h"
+#include "ref_popcount.h"
+#include "ref_rgb565.h"
 
 #define FAIL(...) do { \
         fprintf(stderr, "fuzz_kernels: " __VA_ARGS__); \
@@ -61,21 +64,6 @@ static uint8_t *block(size_t offset, size_t len) {
         FAIL("out of memory");
     }
     return b;
-}
-
-// ---- references: the contracts of docs/kernels.md written out the simplest way ------------
-
-// sat16(floor((sum_k h[k] * x[i + k] + 0x4000) / 2**15)), with floor division, not shifts.
-static int16_t ref_fir_one(const int16_t *x, const int16_t *h, size_t nh) {
-    int64_t acc = 0x4000;
-    for (size_t k = 0; k < nh; ++k) {
-        acc += (int64_t)h[k] * x[k];
-    }
-    int64_t q = acc / 32768;
-    if (q * 32768 > acc) {
-        q -= 1;
-    }
-    return (int16_t)(q > 32767 ? 32767 : q < -32768 ? -32768 : q);
 }
 
 // ---- one kernel each -------------------------------------------------------------------------
