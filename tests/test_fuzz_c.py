@@ -1,8 +1,8 @@
 """libFuzzer on the plain-C kernels of usermod/fastpath, under AddressSanitizer and UBSan.
 
 tests/fuzz/fuzz_<kernel>.c drives one kernel's raw loop with inputs that libFuzzer mutates
-(lengths, alignments, parameters, y as x for fir_q15) and checks every answer against the
-kernel's reference in tests/c/ref_<kernel>.h; every buffer is a heap block of its own, so one
+(lengths, alignments, parameters, outputs written in place) and checks every answer against
+the kernel's reference in tests/c/ref_<kernel>.h; every buffer is a heap block of its own, so one
 byte read or written past either end is an ASan report. tests/fuzz/Makefile builds a target per
 fuzz_*.c with clang.
 

@@ -6,8 +6,8 @@ tests/c/Makefile builds each into a program of its own. For each kernel with suc
 name in the test ids, so -k selects it), the program runs on the host, then bare metal on
 QEMU's Cortex-M4 (mps2-an386), which exercises the DSP and assembly paths that the host build
 cannot. Every kernel with a C rung, with tests there or not, is compiled for Cortex-M4 and M3
-with warnings as errors (make cross); a line `// cortex-m4 insn: smlald` in a kernel's test
-file names instructions that its object for that CPU must contain.
+with warnings as errors (make cross); a line `// cortex-m4 insn: MNEMONIC ...` in a kernel's
+test file names instructions that its object for that CPU must contain.
 """
 
 import re
