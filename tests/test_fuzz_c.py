@@ -108,6 +108,10 @@ def test_fuzz_files_are_named_after_kernels():
     dead = sorted(str(p.relative_to(FUZZ)) for folder in (CORPUS, REGRESSIONS)
                   for p in folder.iterdir() if p.is_dir() and p.name not in fuzzed())
     assert not dead, f"inputs without a fuzz_<kernel>.c to replay them: {dead}"
+    # An input outside a kernel's folder (the layout before a target per kernel) is never run.
+    loose = sorted(str(p.relative_to(FUZZ)) for folder in (CORPUS, REGRESSIONS)
+                   for p in folder.iterdir() if p.is_file() and p.name != "README.md")
+    assert not loose, f"inputs outside a <kernel>/ folder, never replayed: {loose}"
 
 
 @pytest.mark.parametrize(
