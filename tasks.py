@@ -214,7 +214,7 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
     for path in report.write(rep, layout.build / "bench", json):
         _say("bench", "wrote {}".format(layout.rel(path)))
     if docs:
-        report.write_docs(rep, layout.root / "docs")
+        report.write_docs(rep, layout.root / "docs", layout)
         _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
 
 

@@ -26,6 +26,7 @@ def collect(target, kernels, repeat, layout, progress=None):
     """Run the bench of each kernel on target (a tools.targets runner); the report dict."""
     lines = []
     unit = tiers = cpu_hz = build = None
+    heap = {}
     for i, kernel in enumerate(kernels):
         if progress:
             progress("bench: {} ({}/{}) on {}".format(kernel, i + 1, len(kernels), target.name))
@@ -38,6 +39,9 @@ def collect(target, kernels, repeat, layout, progress=None):
                 unit = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH_TIERS "):
                 tiers = eval(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_HEAP "):
+                kernel, used = eval(line.split(" ", 1)[1])
+                heap[kernel] = used
             elif line.startswith("BENCH_CLOCK "):
                 cpu_hz = eval(line.split(" ", 1)[1])
             elif line.startswith("BENCH_BUILD "):
@@ -45,6 +49,7 @@ def collect(target, kernels, repeat, layout, progress=None):
             elif line.startswith("BENCH "):
                 lines.append(eval(line.split(" ", 1)[1]))
     rep = report(target.name, unit, tiers or (), lines, repeat, cpu_hz=cpu_hz, build=build)
+    rep["heap"] = heap
     # What the board itself says it runs; the host's checkouts only when it cannot say.
     rep["firmware"] = build["fastpath"] if build else _git("describe", "--always", "--dirty",
                                                           cwd=layout.root)
@@ -258,7 +263,48 @@ def write(rep, folder, json_path=None):
     return paths
 
 
-def write_docs(rep, docs):
+def costs(rep, layout, folder="qemu"):
+    """What each kernel of a report costs besides time: its heap at first use (from the
+    board), the size of its frozen modules (.mpy: bytecode, native code, tables) and of its
+    C rung (the object's text and data), from the build folder."""
+    out = layout.out(folder)
+    rows = []
+    for kernel in _kernels(rep):
+        mpy = [out / "frozen_mpy" / "fastpath" / (kernel + ".mpy"),
+               out / "frozen_mpy" / "fastpath_thumb" / (kernel + ".mpy")]
+        obj = out / "fastpath" / (kernel + ".o")
+        rows.append({
+            "kernel": kernel,
+            "heap": rep.get("heap", {}).get(kernel),
+            "frozen": sum(p.stat().st_size for p in mpy if p.exists()),
+            "asm": mpy[1].exists(),
+            "c": _object_size(obj) if obj.exists() else None,
+        })
+    return rows
+
+
+def _object_size(obj):
+    # text + data of an object file (arm-none-eabi-size, else the host's size).
+    for tool in ("arm-none-eabi-size", "size"):
+        r = subprocess.run([tool, str(obj)], capture_output=True, text=True)
+        if r.returncode == 0:
+            text, data = r.stdout.splitlines()[1].split()[:2]
+            return int(text) + int(data)
+    return None
+
+
+def costs_markdown(rows):
+    lines = ["| kernel | heap at first use | frozen code and tables (.mpy) | C rung (text, data) |",
+             "| --- | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append("| {} | {} | {:,} bytes{} | {} |".format(
+            r["kernel"], "{:,} bytes".format(r["heap"]) if r["heap"] is not None else "",
+            r["frozen"], " (with its asm rung)" if r["asm"] else "",
+            "{:,} bytes".format(r["c"]) if r["c"] else "none"))
+    return "\n".join(lines)
+
+
+def write_docs(rep, docs, layout):
     """docs/benchmarks.{md,json,png}: the emulator's table, chart and regression baseline."""
     docs = Path(docs)
     chart(rep, docs / "benchmarks.png")
@@ -272,6 +318,7 @@ def write_docs(rep, docs):
         workloads=workloads,
         table=markdown(rep),
         goals=goals_markdown(rep),
+        costs=costs_markdown(costs(rep, layout)),
     )
     (docs / "benchmarks.md").write_text(text)
 
@@ -317,4 +364,14 @@ cycles there, and gives times and units of work per second at the clock the boar
 ## Goals
 
 {goals}
+
+## What each kernel costs besides time
+
+On the emulated board (the Pyboard's figures are the same code for the same CPU). `import
+fastpath` itself takes about 1.2 KB of heap (tests/test_memory.py holds it under 2 KB): a kernel
+is imported on its first use, and then takes what the first column says (the first kernel
+also pays for the shared argument checks, `fastpath/_args.py`). Frozen code and the bytes
+tables in it live in flash, as does the C rung.
+
+{costs}
 """

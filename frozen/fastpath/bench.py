@@ -1,6 +1,7 @@
 """The ladder measured on the board itself: fastpath.bench.run() times every tier present.
 
-It prints `BENCH_UNIT` (what a count is) and `BENCH_TIERS` (the ladder), then one line
+It prints `BENCH_UNIT` (what a count is) and `BENCH_TIERS` (the ladder), `BENCH_HEAP` (the
+heap a kernel's first use took: 0 if it was loaded already), then one line
 `BENCH (kernel, tier, units, min, median, calls, unit, workload)` per kernel and tier for the
 host (tools/bench.py) to collect: min and median are in timing.UNIT for `calls` calls of the
 tier on the kernel's own workload (its workload(), UNIT and WORKLOAD), after a warm-up call and
@@ -75,7 +76,11 @@ def run(kernels=None, repeat=5):
     for kernel in kernels or sorted(fastpath.KERNELS):
         if kernel not in fastpath.KERNELS:
             continue  # e.g. a kernel that needs a pin, on unix
-        tiers = fastpath.KERNELS[kernel]  # imports the kernel
+        gc.collect()
+        heap = gc.mem_alloc()
+        tiers = fastpath.KERNELS[kernel]  # imports the kernel, on its first use
+        gc.collect()
+        print("BENCH_HEAP", repr((kernel, gc.mem_alloc() - heap)))
         module = sys.modules["fastpath." + kernel]
         args, units = module.workload()
         rows = [(t, tiers[t]) for t in fastpath.TIERS if t in tiers]
