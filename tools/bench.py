@@ -294,7 +294,7 @@ def _object_size(obj):
 
 
 def costs_markdown(rows):
-    lines = ["| kernel | heap at first use | frozen code and tables (.mpy) | C rung (text, data) |",
+    lines = ["| kernel | heap at first use | frozen code, tables (.mpy) | C rung (text, data) |",
              "| --- | ---: | ---: | ---: |"]
     for r in rows:
         lines.append("| {} | {} | {:,} bytes{} | {} |".format(
