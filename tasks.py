@@ -82,6 +82,52 @@ def build(c, target="pybv11", ref=None, jobs=None):
 
 @task(
     help={
+        "refs": "comma-separated MicroPython tags; default: the newest patch release of every "
+        "minor release from v1.24 on; 'newest': the newest release only",
+        "target": "firmwares to build for each release (default unix,qemu; pybv11 where the "
+        "release's submodules can be fetched)",
+        "tests": "run the kernel suite on each build (default; --no-tests skips it)",
+        "bench": "run the bench on each emulator build (default; --no-bench skips it)",
+        "docs": "also rewrite docs/compatibility.md, .json and .png from this run",
+        "jobs": "parallel make jobs (default: this machine's cores)",
+    }
+)
+def matrix(c, refs=None, target="unix,qemu", tests=True, bench=True, docs=False, jobs=None):
+    """Build MicroPython releases side by side (lib/micropython-<ref>, build/<ref>/<target>/),
+    run the kernel suite and the bench on each, and report in build/matrix/."""
+    from tools import build as building
+    from tools import matrix as matrixing
+
+    base = _layout(c)
+    url = c.fastpath.micropython_url
+    try:
+        building.setup(c.fastpath.install)
+        if refs in (None, "newest"):
+            tags = [tag for _, tag in matrixing.release_tags(url)]
+            chosen = matrixing.default_refs(tags)
+            chosen = chosen[-1:] if refs == "newest" else chosen
+        else:
+            chosen = [r.strip() for r in refs.split(",") if r.strip()]
+        report = matrixing.run(base, chosen, target, url, int(jobs or c.fastpath.jobs),
+                               tests=tests, bench=bench)
+    except BuildError as e:
+        raise Exit(str(e))
+    print(matrixing.markdown(report))
+    for path in matrixing.write(report, base.build / "matrix"):
+        _say("matrix", "wrote {}".format(base.rel(path)))
+    if docs:
+        from tools.build import git
+
+        firmware = git(["describe", "--always", "--dirty"], base.root).stdout.strip()
+        matrixing.write_docs(report, base.root / "docs", firmware)
+        _say("matrix", "wrote docs/compatibility.md, .json and .png")
+    problems = matrixing.failures(report)
+    if problems:
+        raise Exit("matrix: " + "; ".join(problems), code=1)
+
+
+@task(
+    help={
         "target": "comma-separated: unix, unix-asan, qemu, device (default: all four; device "
         "is skipped when no board is on --port)",
         "port": "serial port of a Pyboard for the device target (default /dev/ttyACM0)",
@@ -311,11 +357,11 @@ def deploy(c, files=None, port=None, target="device", run=None):
     try:
         if target == "qemu" and not port:
             deploying.deploy_to_emulator(paths, firmware_path(layout, "qemu"), run=run,
-                                         firmware_version=layout.ref,
+                                         firmware_version=layout.release(),
                                          mpy_cross=layout.mpy_cross)
         else:
             deploying.deploy(port or c.fastpath.port, paths, run=run,
-                             firmware_version=layout.ref, mpy_cross=layout.mpy_cross)
+                             firmware_version=layout.release(), mpy_cross=layout.mpy_cross)
     except deploying.DeployError as e:
         raise Exit(str(e))
 
@@ -385,6 +431,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator,
-                new_kernel, clean)
+ns = Collection(setup, fetch, build, matrix, test, bench, repl, flash, bootloader, deploy,
+                emulator, new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

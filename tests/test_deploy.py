@@ -63,7 +63,7 @@ def mpy_cross(layout):
 @pytest.fixture
 def release(layout):
     """The firmware's release, as sys.implementation.version gives it: "1.25.0"."""
-    return layout.ref.lstrip("v").split("-")[0]
+    return layout.release()
 
 
 # Lists every entry under a folder on the board: [(path, is_dir)], [] when it is absent.

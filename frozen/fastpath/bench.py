@@ -48,15 +48,21 @@ def measure(f, args, repeat):
     counts = []
     for _ in range(repeat):
         gc.collect()
+        # ticks() in a finally: on the emulator start() masks interrupts until it runs.
         if calls == 1:
             t = timing.start()
-            f(*args)
-            counts.append(timing.ticks_diff(timing.ticks(), t) * timing.PER_TICK)
+            try:
+                f(*args)
+            finally:
+                end = timing.ticks()
         else:
             t = timing.start()
-            for _ in range(calls):
-                f(*args)
-            counts.append(timing.ticks_diff(timing.ticks(), t) * timing.PER_TICK)
+            try:
+                for _ in range(calls):
+                    f(*args)
+            finally:
+                end = timing.ticks()
+        counts.append(timing.ticks_diff(end, t) * timing.PER_TICK)
     counts.sort()
     return counts[0], counts[len(counts) // 2], calls
 

@@ -7,7 +7,13 @@ the clock allows it:
   board.cpu_hz() reads: 168 MHz unless machine.freq() was changed, which persists across resets;
 - qemu: ticks of the CMSDK timer at 25 MHz. Run under -icount shift=0 every guest
   instruction takes 1 ns of virtual time, so one tick is exactly 40 instructions; start()
-  restarts the tick period, so a measurement repeats to the tick;
+  restarts the tick period, so a measurement repeats to the tick. From MicroPython v1.27
+  the port has a 1 ms SysTick interrupt: start() masks interrupts (ticks() unmasks them once
+  it has read the count), so none lands inside a measurement, and restarts SysTick's period,
+  so the ones outside fall at the same instructions on every run too (each leaves an
+  exception frame on the stack, which the garbage collector scans later). The price, on the
+  emulator only: time.ticks_ms() stands still from start() to ticks() and loses the part of
+  a millisecond counted before start(). Pair every start() with a ticks();
 - unix: microseconds (time.ticks_us).
 """
 
@@ -20,10 +26,13 @@ _MASK = const(0x3FFFFFFF)  # 30 bits, as MicroPython's own ticks: always a small
 
 if board.NAME == "qemu":
     import machine
+    from fastpath_thumb._irq import off as _irq_off
+    from fastpath_thumb._irq import on as _irq_on
 
     UNIT = "instructions"
     PER_TICK = board.QEMU_INSTRUCTIONS_PER_TICK
     _VALUE = board.QEMU_TIMER0 + board.QEMU_TIMER_VALUE  # the count, read by ticks()
+    _SYST_CVR = board.QEMU_SYST_CVR
 
     # Free-running: count down from 2**32 - 1 and reload there.
     machine.mem32[board.QEMU_TIMER0 + board.QEMU_TIMER_RELOAD] = 0xFFFFFFFF
@@ -33,14 +42,22 @@ if board.NAME == "qemu":
     @micropython.viper
     def ticks() -> int:
         # The timer counts down; flip it so ticks go up. Read through a pointer so the
-        # measurement itself costs a few instructions and allocates nothing.
+        # measurement itself costs a few instructions and allocates nothing. Interrupts
+        # masked by start() are enabled again only after the read.
         value = ptr32(_VALUE)
-        return int((uint(0xFFFFFFFF) - value[0]) & uint(_MASK))
+        v = value[0]
+        _irq_on()
+        return int((uint(0xFFFFFFFF) - v) & uint(_MASK))
 
     @micropython.viper
     def start() -> int:
-        # Write the count back unchanged: QEMU restarts the tick period at this instruction,
-        # so what follows is timed from the same phase on every run, to the instruction.
+        # Mask interrupts first; restart SysTick's period (any write clears its count; a
+        # no-op where SysTick is off); then write the count back unchanged: QEMU restarts the
+        # tick period at this instruction, so what follows is timed from the same phase on
+        # every run, to the instruction, and no interrupt handler runs until ticks().
+        _irq_off()
+        systick = ptr32(_SYST_CVR)
+        systick[0] = 0
         value = ptr32(_VALUE)
         v = value[0]
         value[0] = v
@@ -71,8 +88,10 @@ def timed_function(f):
 
     def timed(*args, **kwargs):
         t = start()
-        result = f(*args, **kwargs)
-        delta = ticks_diff(ticks(), t) * PER_TICK
+        try:
+            result = f(*args, **kwargs)
+        finally:
+            delta = ticks_diff(ticks(), t) * PER_TICK  # ticks() unmasks interrupts, always
         print("{} took {} {}".format(name, delta, UNIT))
         return result
 
