@@ -37,7 +37,7 @@ def test_the_attribution_adds_up_to_the_bench_figure(profiles, rung):
     rep = profiles[rung]
     # Every table sums to what it says it covers.
     assert sum(n for _, n in rep["python"]) == rep["window"]
-    assert sum(n for *_, n in rep["functions"]) == rep["rung_total"]
+    assert sum(r[2] for r in rep["functions"]) == rep["rung_total"]
     assert sum(n for _, n in rep["categories"]) == rep["rung_total"]
     assert rep["rung_total"] + rep["measurement"] == rep["window"]
     # The plugin's windows agree with the board's own clock to its tick, and so the rung's
@@ -61,7 +61,7 @@ def test_py_runs_in_the_vm_and_viper_in_native_code(profiles):
     assert share(profiles["viper"], "VM: bytecode dispatch") < 0.2
     # The viper rung's own machine code is named after its function, from the source.
     kernel = profiles["viper"]["kernel"]
-    native = [name for name, cat, _ in profiles["viper"]["functions"]
+    native = [name for name, cat, *_ in profiles["viper"]["functions"]
               if cat == profiling.NATIVE]
     assert native and all(n.startswith("fastpath.") for n in native)
     assert any(n.startswith("fastpath.{}.".format(kernel)) and "_dot_py" not in n

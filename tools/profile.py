@@ -190,6 +190,7 @@ class Firmware:
         functions.sort()
         self._starts = [f[0] for f in functions]
         self._functions = functions
+        self.entries = {f[0]: f[2] for f in functions}  # function start: name
         names = _frozen_names(folder / "frozen_content.c", Path(sources))
         self.frozen = {}  # start of a fun_data array: (end, Frozen)
         for scope, (start, size) in data.items():
@@ -351,6 +352,7 @@ def attribute(firmware, counts, units):
     by_pc = collections.Counter()
     python = collections.Counter()
     functions = collections.Counter()
+    calls = collections.Counter()  # executions of a firmware function's first instruction
     categories = collections.Counter()
     measurement = 0
     nlr_jumps = 0
@@ -365,6 +367,8 @@ def attribute(firmware, counts, units):
             continue
         name = where.name if isinstance(where, Frozen) else where
         functions[(name, category(where))] += n
+        if firmware.entries.get(pc) == name:
+            calls[name] += n
         module, _, function = label.rpartition(".")
         if module in _CHECK_MODULES or function in _CHECK_FUNCTIONS:
             categories[CHECKS] += n
@@ -377,7 +381,11 @@ def attribute(firmware, counts, units):
         "measurement": measurement,
         "rung_total": total - measurement,
         "nlr_jumps": nlr_jumps,
-        "functions": [(name, cat, n) for (name, cat), n in functions.most_common()],
+        # (name, category, instructions, calls): calls are entries at the function's first
+        # instruction (None for frozen code, entered past its start); a loop back to the
+        # first instruction would count too (none of the runtime's functions here has one).
+        "functions": [(name, cat, n, None if cat == NATIVE else calls[name])
+                      for (name, cat), n in functions.most_common()],
         "python": python.most_common(),
         "categories": categories.most_common(),
     }
@@ -386,9 +394,10 @@ def attribute(firmware, counts, units):
 # --- the report -----------------------------------------------------------------------------
 
 
-def _row(label, n, total, units, extra=()):
-    return "| {} |{} {:,} | {:.2f} | {:.1%} |".format(
-        label, "".join(" {} |".format(e) for e in extra), n, n / units, n / total if total else 0)
+def _row(label, n, total, units, extra=(), after=()):
+    return "| {} |{} {:,} | {:.2f} | {:.1%} |{}".format(
+        label, "".join(" {} |".format(e) for e in extra), n, n / units, n / total if total else 0,
+        "".join(" {} |".format(e) for e in after))
 
 
 def markdown(rep, top=25):
@@ -425,13 +434,15 @@ def markdown(rep, top=25):
                   unit), "| --- | ---: | ---: | ---: |"]
     lines += [_row(p, n, rep["window"], units) for p, n in rep["python"]]
     lines += [_row("**the timed window**", rep["window"], rep["window"], units), "",
-              "| function | category | instructions | per {} | share |".format(unit),
-              "| --- | --- | ---: | ---: | ---: |"]
+              "| function | category | instructions | per {} | share | calls per {} |"
+              .format(unit, unit), "| --- | --- | ---: | ---: | ---: | ---: |"]
     rows = rep["functions"]
-    lines += [_row(name, n, rung, units, (cat,)) for name, cat, n in rows[:top]]
+    lines += [_row(name, n, rung, units, (cat,), (
+        "" if calls is None else "{:.2f}".format(calls / units),))
+        for name, cat, n, calls in rows[:top]]
     rest = rows[top:]
     if rest:
         lines.append(_row("{} other functions".format(len(rest)), sum(r[2] for r in rest),
-                          rung, units, ("",)))
-    lines.append(_row("**the rung**", rung, rung, units, ("",)))
+                          rung, units, ("",), ("",)))
+    lines.append(_row("**the rung**", rung, rung, units, ("",), ("",)))
     return "\n".join(lines)
