@@ -266,6 +266,49 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
 
 @task(
     help={
+        "kernel": "the kernel (one of fastpath.KERNELS)",
+        "rung": "its rung: py, opt, native, viper, asm, c, ... (or a peer, e.g. binascii.crc32)",
+        "target": "qemu (the only one: the emulator counts each instruction)",
+        "top": "firmware functions listed before the rest are summed (default 25)",
+        "json": "also write the report as JSON to this file",
+    }
+)
+def profile(c, kernel, rung, target="qemu", top=25, json=None):
+    """Where one call of a rung spends its instructions: by firmware function, Python
+    function and category, on the kernel's bench workload in the emulator."""
+    import json as jsonlib
+
+    from tools import kernels
+    from tools import profile as profiling
+    from tools.build import firmware_path
+    from tools.targets import TargetError, TargetTimeout
+
+    layout = _layout(c)
+    names = list(kernels.discover(layout.root))
+    if kernel not in names:
+        raise Exit("profile: unknown kernel '{}'; choose from: {}".format(
+            kernel, ", ".join(names)))
+    if target != "qemu":
+        raise Exit("profile: only --target qemu counts instructions one by one")
+    build(c, target="qemu")
+    try:
+        rep = profiling.run(firmware_path(layout, "qemu").parent, kernel, rung,
+                            layout.build / "profile")
+    except profiling.ProfileError as e:
+        raise Exit(str(e))
+    except (TargetError, TargetTimeout) as e:
+        last = str(e).strip().splitlines()[-1:] or ["no answer"]
+        raise Exit("profile: the emulator failed: {}; check the rung with ./inv repl".format(
+            last[0]))
+    print(profiling.markdown(rep, top=int(top)))
+    if json:
+        with open(json, "w") as f:
+            jsonlib.dump(rep, f, indent=1)
+        _say("profile", "wrote {}".format(json))
+
+
+@task(
+    help={
         "dfu": "the image to write (default: build/PYBV11/firmware.dfu)",
         "dry_run": "check the file and print the commands, without looking for a board",
         "verify": "read every element back and compare before leaving DFU mode (default; "
@@ -431,6 +474,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, matrix, test, bench, repl, flash, bootloader, deploy,
-                emulator, new_kernel, clean)
+ns = Collection(setup, fetch, build, matrix, test, bench, profile, repl, flash, bootloader,
+                deploy, emulator, new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

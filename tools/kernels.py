@@ -3,7 +3,8 @@
 A kernel is a module frozen/fastpath/NAME.py that defines UNIT and a `py` rung; its asm rung
 is frozen/thumb/fastpath_thumb/NAME.py, its C rung usermod/fastpath/NAME.c, its host reference
 and tests tests/test_NAME.py. Its declaration (ARGS, UNIT, WORKLOAD, GOALS, NO_ALLOC, BOARDS,
-PEERS) is read here from the source, without importing it, so the host needs no MicroPython.
+PEERS, FLOOR) is read here from the source, without importing it, so the host needs no
+MicroPython.
 
 firmware_module() is the fastpath/_build.py that `./inv build` freezes into each firmware: the
 kernel names found here, the ones with an asm rung, and the firmware's identity.
@@ -23,6 +24,9 @@ DECLARED = {
     "NO_ALLOC": (),
     "BOARDS": None,  # None: every board
     "PEERS": (),
+    # (instructions per unit, "why"): the Cortex-M4's floor for the unit of work, reasoned
+    # from its instruction set (docs/native-and-floors.md); None: not worked out.
+    "FLOOR": None,
 }
 # Modules of the package that are not kernels (fastpath/__init__.py skips the same).
 NOT_KERNELS = ("board", "bench", "timing")

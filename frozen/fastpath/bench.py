@@ -99,3 +99,20 @@ def run(kernels=None, repeat=5):
                 lo, med = lo - lo0 * calls // calls0, med - med0 * calls // calls0
             row = (kernel, name, units, lo, med, calls, module.UNIT, module.WORKLOAD)
             print("BENCH", repr(row))
+
+
+def once(kernel, tier):
+    """One measurement of the empty call, then one of kernel's tier (or peer) on its workload,
+    each taken as run() takes it. The host's profiler (tools/profile.py) counts inside the
+    emulator what runs in each, and checks its counts against the figures printed here:
+    `PROFILE (kernel, tier, units, empty, count, unit)`, empty and count in timing.UNIT; the
+    bench's figure for the tier is count - empty."""
+    tiers = fastpath.KERNELS[kernel]
+    module = sys.modules["fastpath." + kernel]
+    args, units = module.workload()
+    f = tiers.get(tier) or (_peer(tier) if tier in getattr(module, "PEERS", ()) else None)
+    if f is None:
+        raise ValueError("{} has no rung {} on this board".format(kernel, tier))
+    empty = measure(_nothing, (), 1)[0]
+    count = measure(f, args, 1)[0]
+    print("PROFILE", repr((kernel, tier, units, empty, count, module.UNIT)))
