@@ -74,6 +74,9 @@ def pytest_configure(config):
     config.fastpath_layout = settings.Layout(
         config.getoption("--build-dir"), config.getoption("--micropython-dir"),
         config.getoption("--ref"))
+    # Tasks the tests run (tests/invoke_cli.py) work on the same firmware: passed down as
+    # their settings, which a test may still override for its own run.
+    os.environ.update(config.fastpath_layout.env())
 
 
 def pytest_generate_tests(metafunc):

@@ -79,6 +79,12 @@ class Layout:
         """The fetched tree's own mpremote (a folder to put on PYTHONPATH)."""
         return self.micropython / "tools" / "mpremote"
 
+    def env(self):
+        """This layout as the settings of a task run in a child process (INVOKE_FASTPATH_*)."""
+        return {"INVOKE_FASTPATH_BUILD_DIR": str(self.build),
+                "INVOKE_FASTPATH_MICROPYTHON_DIR": str(self.micropython),
+                "INVOKE_FASTPATH_MICROPYTHON_REF": self.ref}
+
     def rel(self, path):
         """path relative to the project when inside it, for messages."""
         path = Path(path)
