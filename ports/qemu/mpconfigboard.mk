@@ -19,7 +19,8 @@ LDFLAGS += -Wl,--wrap=uart_init
 
 MPY_CROSS_FLAGS += -march=armv7emsp
 
-# Named in frozen/manifest.py: Thumb-only code (the port has no frozen modules of its own).
+# Named in frozen/manifest.py: the board's own frozen modules (manifest.py): Thumb-only code,
+# and what upstream's qemu boards freeze for the test suite.
 MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
 
 # littlefs, so `./inv deploy` can mount a RAM block device on the emulator and copy .mpy files
