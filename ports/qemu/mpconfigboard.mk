@@ -17,6 +17,16 @@ SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 SRC_C += $(BOARD_DIR)/fpu.c
 LDFLAGS += -Wl,--wrap=uart_init
 
+# What a board needs for mpremote: select on stdin and sys.stdin.buffer (for mount), which
+# this folder's mpconfigport.h turns on (it comes first on the include path and includes the
+# port's own), with stdin polling and a millisecond clock (board.c).
+CFLAGS += -I$(BOARD_DIR)
+# A build made before that header existed has its objects' dependencies on the port's: a new
+# one here regenerates the qstrs and module table, and so every object.
+QSTR_GLOBAL_DEPENDENCIES += $(BOARD_DIR)/mpconfigport.h
+SRC_C += $(BOARD_DIR)/board.c
+LDFLAGS += -Wl,--wrap=mp_hal_stdio_poll
+
 MPY_CROSS_FLAGS += -march=armv7emsp
 
 # Named in frozen/manifest.py: the board's own frozen modules (manifest.py): Thumb-only code,

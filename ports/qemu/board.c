@@ -1,0 +1,36 @@
+// What the emulated board adds to upstream's qemu port at run time: stdin polling (for
+// select, so `mpremote mount` works) and a millisecond clock (select's timeouts). A port
+// function is replaced through the linker (-Wl,--wrap, mpconfigboard.mk).
+#include <stdint.h>
+
+#include "py/mphal.h"
+#include "py/runtime.h"
+#include "py/stream.h"
+
+// CMSDK APB UART0 of the mps2-an386 (as ports/qemu/uart.c): STATE bit 1 is RX buffer full.
+#define UART0_STATE (*(volatile uint32_t *)0x40004004)
+#define UART_STATE_RXFULL (1u << 1)
+// FPGA I/O block: CLK100HZ counts up at 100 Hz of the machine's (virtual) time.
+#define FPGAIO_CLK100HZ (*(volatile uint32_t *)0x40028014)
+
+uintptr_t __wrap_mp_hal_stdio_poll(uintptr_t poll_flags);
+
+// In place of the port's mp_hal_stdio_poll, which always answers "nothing to read" (as
+// upstream's own does from v1.27, with its uart_rx_any()).
+uintptr_t __wrap_mp_hal_stdio_poll(uintptr_t poll_flags) {
+    uintptr_t ret = 0;
+    if ((poll_flags & MP_STREAM_POLL_RD) && (UART0_STATE & UART_STATE_RXFULL)) {
+        ret |= MP_STREAM_POLL_RD;
+    }
+    if (poll_flags & MP_STREAM_POLL_WR) {
+        ret |= MP_STREAM_POLL_WR;  // uart_tx_strn() waits for room itself
+    }
+    return ret;
+}
+
+// The port has no clock of its own at v1.25. No interrupt drives this one, so it leaves the
+// instruction counts of `-icount shift=0` (fastpath.timing) unchanged; its resolution is
+// 10 ms. The product wraps modulo 2**32, as unsigned tick arithmetic expects.
+mp_uint_t mp_hal_ticks_ms(void) {
+    return FPGAIO_CLK100HZ * 10u;
+}
