@@ -574,6 +574,7 @@ def emulator(c):
     _say("emulator", f"emulated board on {pty}; Ctrl-C stops it. In another shell:")
     print(f"    ./inv deploy --port {pty} app.py --run 'import app'", flush=True)
     print(f"    ./inv repl --target device --port {pty}", flush=True)
+    print(f"    .venv/bin/mpremote connect {pty} mount . exec 'import app'", flush=True)
     try:
         for _ in qemu.proc.stdout:  # QEMU's own messages; the loop ends when QEMU does
             pass

