@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import argfuzz
-from tools.targets import TargetError, UnixTarget
+from tools.targets import SANITIZER_ENV, TargetError, UnixTarget
 
 ROOT = Path(__file__).resolve().parent.parent
 ASAN_BINARY = ROOT / "build" / "unix-asan" / "micropython"
@@ -43,13 +43,6 @@ KERNEL_TESTS = tuple("test_" + k for k in KERNELS)
 ARGFUZZ_SEED = 20251126
 ARGFUZZ_ROUNDS = 20000
 
-# detect_leaks=0: MicroPython's objects live in one GC heap block that LeakSanitizer cannot
-# see into, and LeakSanitizer needs ptrace, which many CI containers forbid.
-# asan-use-after-return is compiled out (ports/unix-asan/mpconfigvariant.mk).
-SANITIZER_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0",
-    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
-}
 
 COMMON = r"""
 import gc
