@@ -395,6 +395,34 @@ def test(c, target="unix,qemu,device", port=None, k=None, verbose=False):
 
 @task(
     help={
+        "target": "comma-separated: unix, unix-asan, qemu (default: all three)",
+        "mode": "comma-separated modes (default: all): default, thread, native, via-mpy, "
+        "via-mpy-native; asmfp (qemu)",
+        "record_upstream": "instead: build upstream's own unix and qemu firmware and record "
+        "what the suite gives on them in tools/conformance_upstream.json",
+    }
+)
+def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=False):
+    """Run MicroPython's own test suite on our builds in upstream CI's modes; fail on any
+    result that neither upstream's own build nor tools/conformance_expected.py accounts for."""
+    from tools import conformance as check
+    from tools.targets import QEMU_ARGS, SANITIZER_ENV
+
+    out = ROOT / c.fastpath.build_dir
+    try:
+        runs = check.main({t.name: t.out_dir(c) / t.artifacts[-1] for t in _targets(target)},
+                          _mp_dir(c), out / "conformance", out / "mpy-cross" / "mpy-cross",
+                          mode, c.fastpath.jobs, record_upstream, lambda: build(c, target=target),
+                          SANITIZER_ENV, QEMU_ARGS)
+    except (ValueError, check.ConformanceError) as e:
+        raise Exit(str(e))
+    if any(r.unexpected for r in runs):
+        raise Exit("conformance: unexpected results, listed above: fix them or, when our "
+                   "configuration causes them, list each in tools/conformance_expected.py")
+
+
+@task(
+    help={
         "target": "qemu (default), device or unix",
         "port": "serial port of the board for --target device (default /dev/ttyACM0)",
     }
@@ -598,7 +626,8 @@ def clean(c, source=False):
         _say("clean", f"removed {_rel(mp)}")
 
 
-ns = Collection(setup, fetch, build, test, bench, repl, flash, bootloader, deploy, emulator, clean)
+ns = Collection(setup, fetch, build, test, conformance, bench, repl, flash, bootloader, deploy,
+                emulator, clean)
 ns.configure(
     {
         "fastpath": {
