@@ -381,6 +381,7 @@ def run_one(fw, mode, mp_dir, out_dir, mpy_cross, jobs=2, python=sys.executable,
     lines, code = _invoke(_command(fw, mode, mp_dir, out_dir, jobs, python), cwd, env,
                           log_path, on_fail, label)
     _read_results(run, lines, code, log_path)
+    _read_sanitizers(run, mp_dir)
     again = sorted(retry(run) if retry else run.tests("fail"))
     if again:
         echo("[conformance] {}: running again: {}".format(label, " ".join(again)))
@@ -396,8 +397,9 @@ def run_one(fw, mode, mp_dir, out_dir, mpy_cross, jobs=2, python=sys.executable,
                 label, sorted(rerun.outcomes), again))
         run.flaky = [(t, run.outcomes[t]) for t in rerun.tests("pass")]
         run.outcomes.update(rerun.outcomes)
+        run.sanitized = {}
+        _read_sanitizers(run, mp_dir)  # of the outputs that count now
     run.seconds = time.monotonic() - start
-    _read_sanitizers(run, mp_dir)
     c = run.counts()
     echo("[conformance] {} {}: {performed} performed, {passed} passed, {failed} failed, "
          "{skipped} skipped in {}{}".format(

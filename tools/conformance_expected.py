@@ -67,13 +67,19 @@ EXPECTED += [
      "v2.10.2.')", "lib/littlefs/lfs2.c:3638"),
 ]
 
-# AddressSanitizer: at times a thread's deep recursion overruns the thread's C stack before
-# MicroPython's recursion limit raises RuntimeError, since instrumented frames are larger and
-# v1.25 sizes thread stacks alike with or without sanitizers. Fails only some runs ("flaky").
+# thread/stress_recurse.py recurses in a thread until RuntimeError. At times the thread's C
+# stack (64 KiB, ports/unix/mpthreadport.c) runs out first: it crashed in one of our six plain
+# unix runs, and failed under ASan in one of three; each passed when run again. Upstream's
+# run-tests.py ignores its failures from v1.28.0 (flaky_tests_to_ignore, 43199278eb52: "stack
+# overflow under emulation"), and sizes thread stacks up under sanitizers from v1.27.0.
+# "flaky": accepted when it fails, no note when it passes.
 EXPECTED += [
+    ("unix", "thread", "thread/stress_recurse.py", "flaky",
+     "crashes at times, the thread's C stack running out before the recursion limit; not "
+     "fixed upstream: its run-tests.py ignores the test's failures from v1.28.0 "
+     "(43199278eb52, 'tests/run-tests.py: Ignore known-flaky test failures.')"),
     ("unix-asan", "thread", "thread/stress_recurse.py", "flaky",
      "ASan: stack-overflow in a thread (64 KiB stack, ports/unix/mpthreadport.c) before the "
-     "recursion limit; upstream sizes stacks up under sanitizers from v1.27.0, d8672f4cde83 "
-     "('unix: Increase stack sizes if running with sanitizers.'): fixed there",
-     "stack-overflow"),
+     "recursion limit; fixed for sanitizer builds in v1.27.0 by d8672f4cde83 ('unix: Increase "
+     "stack sizes if running with sanitizers.')", "stack-overflow"),
 ]
