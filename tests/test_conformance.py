@@ -264,3 +264,26 @@ def test_a_flaky_entry_accepts_its_report_and_a_pass(tmp_path):
     assert run.accepted == [("thread/a.py", "fail", "stack overflow, fixed in v1.27.0")]
     assert [(s.location, s.what) for s in run.sanitized["thread/a.py"]] == [
         ("py/bc.c:148", "stack-overflow")]
+
+
+@pytest.mark.targets("unix")
+def test_a_second_run_keeps_the_first_runs_other_results(tmp_path, monkeypatch):
+    # Two tests on the ASan build, one of them run again: the other's UBSan report (in
+    # MicroPython's own mpz.c) is still read from its output, and the result files of the one
+    # run again are kept from its first run.
+    asan = ROOT / "build" / "unix-asan" / "micropython"
+    if not asan.exists():
+        pytest.fail("no build/unix-asan/micropython; run: ./inv build --target unix-asan")
+    monkeypatch.setitem(check.UNIX_MODES, "probe", ("basics/int_big_mod.py",
+                                                    "basics/int_big_zeroone.py"))
+    from tools.targets import SANITIZER_ENV
+
+    fw = check.firmwares({"unix-asan": asan}, SANITIZER_ENV)[0]
+    run = check.run_one(fw, "probe", MP, tmp_path, ROOT / "build" / "mpy-cross" / "mpy-cross",
+                        jobs=1, echo=lambda s: None, retry=lambda r: ["basics/int_big_zeroone.py"])
+    assert run.outcomes == {"basics/int_big_mod.py": "fail", "basics/int_big_zeroone.py": "fail"}
+    assert run.flaky == []
+    assert {t: [s.location for s in v] for t, v in run.sanitized.items()} == {
+        "basics/int_big_mod.py": ["py/mpz.c:1555"], "basics/int_big_zeroone.py": ["py/mpz.c:1555"]}
+    assert (tmp_path / "first-try" / "basics_int_big_zeroone.py.out").exists()
+    assert (tmp_path / "basics_int_big_mod.py.out").exists()

@@ -386,7 +386,7 @@ def run_one(fw, mode, mp_dir, out_dir, mpy_cross, jobs=2, python=sys.executable,
     if again:
         echo("[conformance] {}: running again: {}".format(label, " ".join(again)))
         first.mkdir(exist_ok=True)
-        for f in list(out_dir.glob("*.exp")) + list(out_dir.glob("*.out")):
+        for f in (f for t in again for f in _result_files(run, t) if f.exists()):
             f.replace(first / f.name)
         rerun = Run(fw.name, mode, run.args, out_dir)
         lines, code = _invoke(_command(fw, mode, mp_dir, out_dir, jobs, python, only=again),
@@ -395,7 +395,8 @@ def run_one(fw, mode, mp_dir, out_dir, mpy_cross, jobs=2, python=sys.executable,
         if set(rerun.outcomes) != set(again):
             raise ConformanceError("conformance: {}: the second run ran {}, not {}".format(
                 label, sorted(rerun.outcomes), again))
-        run.flaky = [(t, run.outcomes[t]) for t in rerun.tests("pass")]
+        run.flaky = [(t, run.outcomes[t]) for t in rerun.tests("pass")
+                     if run.outcomes[t] != "pass"]
         run.outcomes.update(rerun.outcomes)
         run.sanitized = {}
         _read_sanitizers(run, mp_dir)  # of the outputs that count now
