@@ -69,7 +69,9 @@ EXPECTED += [
 
 # thread/stress_recurse.py recurses in a thread until RuntimeError. At times the thread's C
 # stack (64 KiB, ports/unix/mpthreadport.c) runs out first: it crashed in one of our six plain
-# unix runs, and failed under ASan in one of three; each passed when run again. Upstream's
+# unix runs, in one of three of upstream's own standard build (its "flaky" entry in
+# conformance_upstream.json), and failed under ASan in one of four; each passed when run
+# again. Upstream's
 # run-tests.py ignores its failures from v1.28.0 (flaky_tests_to_ignore, 43199278eb52: "stack
 # overflow under emulation"), and sizes thread stacks up under sanitizers from v1.27.0.
 # "flaky": accepted when it fails, no note when it passes.
