@@ -3,8 +3,8 @@
 The task runs upstream's tests/run-tests.py on our builds and fails on any failure or skip
 that neither upstream's own build (tools/conformance_upstream.json) nor our list
 (tools/conformance_expected.py) accounts for. Here it runs as a user runs it, and its report
-is checked, in the modes CI's time allows (CI_MODES, about 9 minutes on 2 cores);
-FASTPATH_CONFORMANCE=all runs every mode (about 25 more minutes). The host-only tests check
+is checked, in the modes CI's time allows (CI_MODES, 4 to 9 minutes on 2 cores);
+FASTPATH_CONFORMANCE=all runs every mode (6 to 15 minutes more). The host-only tests check
 how results are read and judged, on made-up runs.
 """
 

@@ -723,14 +723,15 @@ def write_report(runs, out_dir, upstream):
             "flaky": r.flaky,
             "sanitizer_reports": {t: [vars(s) for s in v] for t, v in r.sanitized.items()},
         })
-        if r.accepted or r.unexpected or r.sanitized:
-            md += ["## {} {}".format(r.target, r.mode), ""]
-            md += ["- unexpected: {} {}".format(t, o) for t, o, _ in r.unexpected]
-            md += ["- {}: {} ({})".format(o, t, why) for t, o, why in r.accepted
-                   if why != UPSTREAM_SKIPS_TOO]
-            md += ["- sanitizer: {}: {} {} ({})".format(t, s.tool, s.location, s.what)
-                   for t, v in sorted(r.sanitized.items()) for s in v]
-            md.append("")
+        lines = ["- unexpected: {} {}".format(t, o) for t, o, _ in r.unexpected]
+        lines += ["- {}: {} ({})".format(o, t, why) for t, o, why in r.accepted
+                  if why != UPSTREAM_SKIPS_TOO]
+        lines += ["- sanitizer: {}: {} {} ({})".format(t, s.tool, s.location, s.what)
+                  for t, v in sorted(r.sanitized.items()) for s in v]
+        lines += ["- flaky: {} ({} at first, passed when run again)".format(t, o)
+                  for t, o in r.flaky]
+        if lines:
+            md += ["## {} {}".format(r.target, r.mode), ""] + lines + [""]
     (out_dir / "report.json").write_text(json.dumps(data, indent=1) + "\n")
     (out_dir / "report.md").write_text("\n".join(md))
     return out_dir / "report.json", out_dir / "report.md"
