@@ -32,10 +32,11 @@ uintptr_t __wrap_mp_hal_stdio_poll(uintptr_t poll_flags) {
     return ret;
 }
 
-// The port has no clock of its own at v1.25. No interrupt drives this one, so it leaves the
-// instruction counts of `-icount shift=0` (fastpath.timing) unchanged; its resolution is
-// 10 ms. The product wraps modulo 2**32, as unsigned tick arithmetic expects.
-mp_uint_t mp_hal_ticks_ms(void) {
+// The port has no clock of its own before v1.27 (weak: from v1.27 its SysTick one is used). No
+// interrupt drives this one, so it leaves the instruction counts of `-icount shift=0`
+// (fastpath.timing) unchanged; its resolution is 10 ms. The product wraps modulo 2**32, as
+// unsigned tick arithmetic expects.
+MP_WEAK mp_uint_t mp_hal_ticks_ms(void) {
     return FPGAIO_CLK100HZ * 10u;
 }
 
