@@ -156,6 +156,36 @@ def _pytest(layout, *args):
         raise Exit("test: pytest exited with {}".format(code), code=code)
 
 
+@task(
+    help={
+        "target": "comma-separated: unix, unix-asan, qemu (default: all three)",
+        "mode": "comma-separated modes (default: all): default, thread, native, via-mpy, "
+        "via-mpy-native; asmfp (qemu)",
+        "record_upstream": "instead: build upstream's own unix and qemu firmware and record "
+        "what the suite gives on them in tools/conformance_upstream.json",
+    }
+)
+def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=False):
+    """Run MicroPython's own test suite on our builds in upstream CI's modes; fail on any
+    result that neither upstream's own build nor tools/conformance_expected.py accounts for."""
+    from tools import build as building
+    from tools import conformance as check
+    from tools.targets import QEMU_ARGS, SANITIZER_ENV
+
+    layout = _layout(c)
+    try:
+        paths = {f.name: building.firmware_path(layout, f.name)
+                 for f in building.firmwares(target)}
+        runs = check.main(paths, layout.micropython, layout.build / "conformance",
+                          layout.mpy_cross, mode, c.fastpath.jobs, record_upstream,
+                          lambda: build(c, target=target), SANITIZER_ENV, QEMU_ARGS)
+    except (ValueError, BuildError, check.ConformanceError) as e:
+        raise Exit(str(e))
+    if any(r.unexpected for r in runs):
+        raise Exit("conformance: unexpected results, listed above: fix them or, when our "
+                   "configuration causes them, list each in tools/conformance_expected.py")
+
+
 def _runner(c, target, port, layout):
     """A tools.targets runner for target, building its firmware first where we can."""
     from tools import targets
@@ -429,6 +459,7 @@ def emulator(c):
     _say("emulator", "emulated board on {}; Ctrl-C stops it. In another shell:".format(pty))
     print("    ./inv deploy --port {} app.py --run 'import app'".format(pty), flush=True)
     print("    ./inv repl --target device --port {}".format(pty), flush=True)
+    print("    .venv/bin/mpremote connect {} mount . exec 'import app'".format(pty), flush=True)
     try:
         for _ in qemu.proc.stdout:  # QEMU's own messages; the loop ends when QEMU does
             pass
@@ -474,6 +505,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, matrix, test, bench, profile, repl, flash, bootloader,
-                deploy, emulator, new_kernel, clean)
+ns = Collection(setup, fetch, build, matrix, test, conformance, bench, profile, repl, flash,
+                bootloader, deploy, emulator, new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

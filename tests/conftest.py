@@ -21,17 +21,10 @@ import pytest
 from tools import settings
 from tools.build import firmware_path
 from tools.kernels import discover
-from tools.targets import DeviceTarget, QemuTarget, UnixTarget
+from tools.targets import SANITIZER_ENV, DeviceTarget, QemuTarget, UnixTarget
 
 ALL_TARGETS = ("unix", "unix-asan", "qemu", "device")
 
-# detect_leaks=0: MicroPython's objects live in one GC heap block that LeakSanitizer cannot
-# see into, and LeakSanitizer needs ptrace, which many CI containers forbid.
-# asan-use-after-return is compiled out (ports/unix-asan/mpconfigvariant.mk).
-SANITIZER_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0",
-    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
-}
 
 
 def pytest_addoption(parser):

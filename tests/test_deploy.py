@@ -1,5 +1,6 @@
 """./inv deploy: mpy-cross from the fetched tree, version checks, and .mpy files copied with
-mpremote onto the emulator (a littlefs RAM disk) or a real board, then imported and run there.
+mpremote onto the emulator (its /flash, a littlefs RAM disk) or a real board, then imported
+and run there.
 
 The board tests take `target` for qemu and device; on qemu each boots its own emulator, as
 `./inv emulator` does, so deploy reaches it through its pty like a real board's port.
@@ -14,7 +15,7 @@ from invoke_cli import run_task
 
 from tools import deploy as deploying
 from tools.settings import ROOT
-from tools.targets import QemuTarget
+from tools.targets import QemuTarget, SerialTarget
 
 FAKE_MPY_CROSS = """\
 #!{python}
@@ -90,7 +91,7 @@ def _board(port, code):
 
     t = SerialTransport(port, baudrate=115200)
     try:
-        t.enter_raw_repl(soft_reset=False)  # a soft reset would unmount the emulator's /ram
+        t.enter_raw_repl(soft_reset=False)  # the board as the test left it
         return t.exec(code).decode()
     finally:
         t.close()
@@ -102,8 +103,8 @@ def _entries(port, root):
 
 @pytest.fixture(scope="module")
 def _emulator(request):
-    """One emulator for the module: like a Pyboard's /flash, its RAM disk keeps what each
-    test copies, so a file one test leaves behind is there for the next."""
+    """One emulator for the module: like a Pyboard's, its /flash keeps what each test copies,
+    so a file one test leaves behind is there for the next."""
     qemu = QemuTarget(request.getfixturevalue("qemu_firmware"))
     qemu.start()
     yield qemu
@@ -117,11 +118,10 @@ def port(target, request):
     deploy writes must then list exactly what it listed before the test."""
     if target.name == "qemu":
         device = request.getfixturevalue("_emulator").device
-        root = deploying.RAM_MOUNT
     else:
         target.close()  # deploy opens the port itself
         device = target.device
-        root = eval(_board(device, "print(repr(__import__('os').getcwd()))"))
+    root = eval(_board(device, "print(repr(__import__('os').getcwd()))"))
     before = _entries(device, root)
     yield device
     after = _entries(device, root)
@@ -340,14 +340,25 @@ def test_deploy_target_qemu_one_shot(tmp_path, qemu_firmware):
     assert r.stdout.splitlines()[-1] == "deploy: imported fp_oneshot"
 
 
-def test_full_ram_disk_is_one_message(tmp_path, qemu_firmware, mpy_cross):
-    # About 50 KiB of string constants: more than the emulator's 32 KiB RAM disk holds.
+def test_full_disk_is_one_message(tmp_path, qemu_firmware, mpy_cross):
+    # About 50 KiB of string constants, onto an emulator whose /flash (1 MiB) a file fills
+    # but for 8 KiB.
     strings = ", ".join(repr("x" * 200 + str(i)) for i in range(250))
     src = module(tmp_path / "fp_big.py", "DATA = ({})\n".format(strings))
-    with pytest.raises(deploying.DeployError) as e:
-        deploying.deploy_to_emulator([src], qemu_firmware, mpy_cross, echo=lambda s: None)
+    qemu = QemuTarget(qemu_firmware)
+    try:
+        qemu.run("import os\n"
+                 "chunk = bytearray(4096)\n"
+                 "with open('fp_fill', 'wb') as f:\n"
+                 "    while os.statvfs('/flash')[3] * 512 > 12288:\n"
+                 "        f.write(chunk)\n")
+        SerialTarget.close(qemu)  # free the pty for deploy; the emulator keeps running
+        with pytest.raises(deploying.DeployError) as e:
+            deploying.deploy(qemu.device, [src], mpy_cross, echo=lambda s: None)
+    finally:
+        qemu.stop()
     assert str(e.value) == (
-        "deploy: no room for fp_big.mpy in /ram on the board (OSError: 28, disk full); "
+        "deploy: no room for fp_big.mpy in /flash on the board (OSError: 28, disk full); "
         "remove files there, or deploy fewer"
     )
 

@@ -9,9 +9,8 @@ ahead of a frozen module of the same name.
 
 On a Pyboard that directory is /flash (or /sd), which the board also offers to this computer
 as a USB drive: deploy refuses while that drive is mounted here (see check_two_writers). The
-emulator has no filesystem of its own:
-deploy mounts a littlefs RAM disk at /ram there first. It lasts until the next reset, soft
-reset (Ctrl-D) included.
+emulated board has /flash too: a littlefs RAM disk its boot mounts (ports/qemu/modules/
+_boot.py), which keeps its files over soft resets and is empty in each new emulator.
 
 Errors are DeployError, whose text is one line saying what failed and how to fix it.
 """
@@ -29,53 +28,7 @@ _ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp
           "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
 _ARM_THUMB = range(_ARCHS.index("armv6m"), _ARCHS.index("armv7emdp") + 1)
 
-RAM_MOUNT = "/ram"
-RAM_BLOCKS = 64  # 64 x 512 bytes: 32 KiB of the emulator's 140 KiB heap
 BOOT_FILES = ("boot.py", "main.py")
-
-# Sent to the emulator when /ram is not mounted yet. A function, so the raw REPL's globals
-# keep nothing but the mounted filesystem.
-_RAMDISK = """\
-def _fastpath_ramdisk(mount, blocks):
-    import os, sys, vfs
-
-    class RAMDisk:
-        # littlefs's block protocol over a bytearray (the extended form, with offsets).
-        def __init__(self, blocks, size=512):
-            self.size = size
-            self.blocks = blocks
-            self.mv = memoryview(bytearray(blocks * size))
-
-        def readblocks(self, n, buf, off=0):
-            a = n * self.size + off
-            buf[:] = self.mv[a : a + len(buf)]
-
-        def writeblocks(self, n, buf, off=0):
-            a = n * self.size + off
-            self.mv[a : a + len(buf)] = buf
-
-        def ioctl(self, op, arg):
-            if op == 4:  # block count
-                return self.blocks
-            if op == 5:  # block size
-                return self.size
-            if op == 6:  # erase a block: nothing to do in RAM
-                return 0
-
-    try:
-        os.stat(mount)
-    except OSError:
-        disk = RAMDisk(blocks)
-        vfs.VfsLfs1.mkfs(disk)
-        vfs.mount(vfs.VfsLfs1(disk), mount)
-    os.chdir(mount)
-    if mount not in sys.path:
-        sys.path.insert(1, mount)
-
-
-_fastpath_ramdisk({mount!r}, {blocks})
-del _fastpath_ramdisk
-"""
 
 
 class DeployError(Exception):
@@ -291,14 +244,6 @@ def _board_info(transport):
     return {"version": version, "mpy": mpy, "platform": platform, "cwd": cwd, "usb": usb}
 
 
-def _prepare_fs(transport, board):
-    """The directory to copy into: the RAM disk on the emulator, else the working directory."""
-    if board["platform"] == "qemu":
-        transport.exec(_RAMDISK.format(mount=RAM_MOUNT, blocks=RAM_BLOCKS))
-        return RAM_MOUNT
-    return board["cwd"].rstrip("/")
-
-
 def _copy(transport, compiled, dest_dir, echo):
     from mpremote.transport import TransportExecError
 
@@ -376,12 +321,13 @@ def deploy(port, paths, mpy_cross, run=None, firmware_version=None, echo=print):
                 "deploy: cannot open {}; is another program (a REPL) holding it?".format(port)
             ) from None
         try:
-            # No soft reset: it would unmount the emulator's RAM disk and what is on it.
+            # No soft reset: what runs on the board stays as it is; _forget() drops only the
+            # modules this deploy replaces.
             transport.enter_raw_repl(soft_reset=False)
             board = _board_info(transport)
             check_versions(board, cross, compiled, port)
             check_two_writers(board["usb"], mounted_flash_drive(), port, echo=echo)
-            dest_dir = _prepare_fs(transport, board)
+            dest_dir = board["cwd"].rstrip("/")
             _copy(transport, compiled, dest_dir, echo)
             _forget(transport, compiled)
             out = ""

@@ -17,13 +17,28 @@ SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 SRC_C += $(BOARD_DIR)/fpu.c
 LDFLAGS += -Wl,--wrap=uart_init
 
+# What a board needs for mpremote: select on stdin and sys.stdin.buffer (for mount), which
+# this folder's mpconfigport.h turns on (it comes first on the include path and includes the
+# port's own), with stdin polling and a millisecond clock (board.c).
+CFLAGS += -I$(BOARD_DIR)
+# A build made before that header existed has its objects' dependencies on the port's: a new
+# one here regenerates the qstrs and module table, and so every object.
+QSTR_GLOBAL_DEPENDENCIES += $(BOARD_DIR)/mpconfigport.h
+SRC_C += $(BOARD_DIR)/board.c
+LDFLAGS += -Wl,--wrap=mp_hal_stdio_poll
+
+# A filesystem at boot, as on a board: after each reset's mp_init() board.c runs the frozen
+# modules/_boot.py, which mounts qemu.RAMDisk (ramdisk.c) at /flash, then boot.py and main.py.
+SRC_C += $(BOARD_DIR)/ramdisk.c
+LDFLAGS += -Wl,--wrap=mp_init
+
 MPY_CROSS_FLAGS += -march=armv7emsp
 
-# Named in frozen/manifest.py: Thumb-only code (the port has no frozen modules of its own).
+# Named in frozen/manifest.py: the board's own frozen modules (manifest.py): Thumb-only code,
+# the boot, and what upstream's qemu boards freeze for the test suite.
 MICROPY_MANIFEST_FASTPATH_PORT_MANIFEST = $(BOARD_DIR)/manifest.py
 
-# littlefs, so `./inv deploy` can mount a RAM block device on the emulator and copy .mpy files
-# onto it (the emulated board has no flash filesystem of its own). Version 1, not 2: littlefs2
+# littlefs, for the RAM disk that modules/_boot.py mounts at /flash. Version 1, not 2: littlefs2
 # stamps files with mp_hal_time_ns(), which this clockless port lacks, and its 64-bit division
 # pulls in a libgcc unwind table (.ARM.exidx) that upstream's mps2.ld has no place for.
 MICROPY_VFS_LFS1 = 1
