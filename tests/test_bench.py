@@ -34,8 +34,7 @@ def test_two_runs_count_the_same(layout, qemu_firmware):
     # Each row carries its kernel's own unit of work, and the report its workloads.
     for r in rep["rows"]:
         assert r["unit_of_work"] == declared[r["kernel"]].unit
-    assert rep["workloads"] == "; ".join(
-        "{}: {}".format(k, d.workload) for k, d in declared.items())
+    assert rep["workloads"] == {k: d.workload for k, d in declared.items()}
 
 
 @pytest.mark.targets("qemu")

@@ -105,7 +105,7 @@ def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
         "cpu_hz": cpu_hz,
         "build": build,
         "repeat": repeat,
-        "workloads": "; ".join("{}: {}".format(k, w) for k, w in workloads.items()),
+        "workloads": workloads,
         "rows": rows,
     }
 
@@ -184,7 +184,7 @@ def goals(rep, kernels=None):
                             bool(r) and r["per_unit"] <= goal[1]))
             else:  # (rung, "x", other, at least this many times faster)
                 out.append(_ratio(rep, kernel, goal[0], goal[2], goal[3]))
-        for rung, other, ratio in LADDER_GOALS:
+        for rung, other, ratio in LADDER_GOALS if not k or k.ladder_goals else ():
             if _row(rep, kernel, rung) and _row(rep, kernel, other):
                 out.append(_ratio(rep, kernel, rung, other, ratio))
     return out
@@ -330,8 +330,7 @@ def write_docs(rep, docs, layout):
     docs = Path(docs)
     chart(rep, docs / "benchmarks.png")
     (docs / "benchmarks.json").write_text(json.dumps(rep, indent=1) + "\n")
-    workloads = "".join("\n  - {}: {}".format(k, w) for k, w in
-                        (part.split(": ", 1) for part in rep["workloads"].split("; ")))
+    workloads = "".join("\n  - {}: {}".format(k, w) for k, w in rep["workloads"].items())
     text = DOCS_TEMPLATE.format(
         firmware=rep["firmware"],
         micropython=rep["micropython"],

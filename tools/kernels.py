@@ -27,6 +27,7 @@ DECLARED = {
     # (instructions per unit, "why"): the Cortex-M4's floor for the unit of work, reasoned
     # from its instruction set (docs/native-and-floors.md); None: not worked out.
     "FLOOR": None,
+    "LADDER_GOALS": True,  # the bench's goals for every kernel apply (tools/bench.py)
 }
 # Modules of the package that are not kernels (fastpath/__init__.py skips the same).
 NOT_KERNELS = ("board", "bench", "timing")
