@@ -38,9 +38,16 @@ def test_two_runs_count_the_same(layout, qemu_firmware):
 
 
 @pytest.mark.targets("qemu")
-def test_counts_match_the_committed_baseline(target, layout):
+def test_counts_match_the_committed_baseline(layout, qemu_firmware):
+    # On a freshly booted emulator, as ./inv bench --docs measured the baseline: in a session
+    # that ran other tests first, the small rungs' fixed part (a few hundred instructions of
+    # lookups and heap) moves by more than the tolerance.
     baseline = json.loads((layout.root / "docs" / "benchmarks.json").read_text())
-    current = bench.collect(target, list(kernels.discover()), 3, layout)
+    emulator = QemuTarget(qemu_firmware)
+    try:
+        current = bench.collect(emulator, list(kernels.discover()), 3, layout)
+    finally:
+        emulator.close()
     problems = bench.compare(baseline, current, tolerance=0.03)
     assert not problems, "bench moved from docs/benchmarks.json (regenerate it with " \
         "./inv bench --target qemu --docs if intended):\n" + "\n".join(problems)

@@ -384,6 +384,10 @@ cycles there, and gives times and units of work per second at the clock the boar
 
 ## Goals
 
+Each kernel's own (its `GOALS`) and the ladder's (opt beats py, native 1.8x over opt, viper 20x
+over py). Where one is not met, [native-and-floors.md](native-and-floors.md#goals-not-met-and-why)
+says why, from measurement.
+
 {goals}
 
 ## How far from the Cortex-M4's floor

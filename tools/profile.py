@@ -414,11 +414,11 @@ def markdown(rep, top=25):
         "f(*args) on, the rung's Python functions and all they run.".format(
             rep["window"], rep["measurement"], rung),
         "- The empty call's window: {:,}, of which {:,} besides the bench's own (calling a "
-        "function that does nothing, looking up the clock); the bench subtracts it. "
-        "{:,} - {:,} = {:,}, the window less the empty one; the bench's figure, {:,} "
-        "(the board's clock, in ticks of 40: {:,} less {:,}), agrees to the tick.".format(
-            rep["empty_window"], rep["empty_call"], rung, rep["empty_call"],
-            rung - rep["empty_call"], g["bench"], g["count"], g["empty"]),
+        "function that does nothing, looking up the clock); the bench subtracts it: "
+        "{:,} - {:,} = {:,}. The bench's figure, {:,} (the board's clock, in ticks of 40: "
+        "{:,} less {:,}), agrees with that to the tick.".format(
+            rep["empty_window"], rep["empty_call"], rep["window"], rep["empty_window"],
+            rep["window"] - rep["empty_window"], g["bench"], g["count"], g["empty"]),
     ]
     if rep["nlr_jumps"]:
         lines.append("- A Python exception was raised in the window ({} nlr_jump): the split by "
