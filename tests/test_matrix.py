@@ -6,6 +6,7 @@ import textwrap
 
 from invoke_cli import run_task
 from tools import matrix
+from tools.settings import Layout
 
 TAGS = ["v1.23.0", "v1.24.0-preview", "v1.24.0", "v1.24.1", "v1.25.0", "v1.26.0",
         "v1.26.1", "v1.27.0-preview", "v1.27.0", "v1.28.0", "v1.29.0-preview", "nonsense"]
@@ -44,3 +45,24 @@ def test_newest_release_on_unix_and_the_emulator(layout):
         assert counts["failed"] == 0 and counts["passed"] > 20, (target, counts)
     assert entry["bench"] and "error" not in entry["bench"]
     assert (layout.build / entry["ref"] / "qemu" / "firmware.elf").exists()
+
+
+def test_a_submodule_that_cannot_be_fetched_costs_only_its_target(tmp_path, monkeypatch):
+    # v1.26+ pin a newer stm32lib: where it cannot be fetched, unix and qemu still build.
+    def fetch(layout, url, firmwares):
+        if any(f.submodules for f in firmwares if f.name == "pybv11"):
+            raise matrix.building.BuildError(
+                "fetch: submodule lib/stm32lib failed: ['fatal: /local/mirror: bad object']; "
+                "check the network")
+    built = []
+    monkeypatch.setattr(matrix.building, "fetch", fetch)
+    monkeypatch.setattr(matrix.building, "build", lambda layout, fs, jobs: built.extend(fs))
+    monkeypatch.setattr(matrix, "_firmware_size", lambda path: 1000)
+    base = Layout(tmp_path / "build", tmp_path / "lib" / "micropython", "v1.25.0", tmp_path)
+    report = matrix.run(base, ["v1.28.0"], "pybv11,unix", "url", 1, tests=False, bench=False,
+                        echo=lambda *a: None)
+    (entry,) = report["releases"]
+    assert [f.name for f in built] == ["unix"]
+    assert entry["built"]["unix"] == "yes"
+    assert entry["built"]["pybv11"] == "not fetched: fetch: submodule lib/stm32lib"
+    assert "not built: not fetched" in matrix.markdown(report)
