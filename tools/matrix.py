@@ -257,12 +257,16 @@ def chart(report, path):
     rows = (len(kernels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), dpi=100,
                              squeeze=False)
+    # One colour per rung in every panel, so asm is the same line for each kernel.
+    rungs = list(dict.fromkeys(k.split(" ", 1)[1] for e in benched for k in e["bench"]))
+    colour = {r: "C{}".format(i % 10) for i, r in enumerate(rungs)}
     for ax, kernel in zip(axes.flat, kernels):
         keys = list(dict.fromkeys(k for e in benched for k in e["bench"]
                                   if k.split(" ")[0] == kernel))
         for key in keys:
-            ax.plot(refs, [e["bench"].get(key) for e in benched], marker="o",
-                    label=key.split(" ", 1)[1])
+            rung = key.split(" ", 1)[1]
+            ax.plot(refs, [e["bench"].get(key) for e in benched], marker="o", label=rung,
+                    color=colour[rung])
         ax.set_yscale("log")
         ax.set_title(kernel, fontsize="medium")
         ax.tick_params(axis="x", labelrotation=45, labelsize="small")
