@@ -19,7 +19,7 @@ ARGS = (("n", "count"),)
 UNIT = "toggle"
 # On the emulator the pin is LED0, and machine.Pin a Python stand-in (board.py): the py, opt
 # and native rungs, which call it, cost more there than on a Pyboard, whose Pin is C.
-WORKLOAD = "1000 toggles of the free output pin (X1; the emulator's LED0 through a Python Pin)"
+WORKLOAD = "20000 toggles of the free output pin (X1; the emulator's LED0 through a Python Pin)"
 # The Cortex-M4's floor, instructions per unit (docs/native-and-floors.md).
 FLOOR = (1.0, "one STR an edge to the set/reset register, the loop unrolled")
 BOARDS = ("pyboard", "qemu")  # the boards with a pin for it; absent elsewhere
@@ -33,7 +33,7 @@ NO_ALLOC = ("viper", "asm")
 
 def workload():
     # The bench's call: (arguments, units of work).
-    return (1000,), 1000
+    return (20000,), 20000
 
 
 def sample(r, n):
