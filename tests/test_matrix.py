@@ -64,5 +64,7 @@ def test_a_submodule_that_cannot_be_fetched_costs_only_its_target(tmp_path, monk
     (entry,) = report["releases"]
     assert [f.name for f in built] == ["unix"]
     assert entry["built"]["unix"] == "yes"
-    assert entry["built"]["pybv11"] == "not fetched: fetch: submodule lib/stm32lib"
+    assert entry["built"]["pybv11"] == ("not fetched: fetch: submodule lib/stm32lib failed: "
+                                        "['fatal: <local path>: bad object']; check the network")
     assert "not built: not fetched" in matrix.markdown(report)
+    assert "/local/mirror" not in json.dumps(report)

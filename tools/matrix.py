@@ -122,17 +122,20 @@ def run(base, refs, targets, url, jobs, tests=True, bench=True, repeat=3, echo=p
         report["releases"].append(entry)
         echo("[matrix] {}: {} -> {}/".format(ref, layout.rel(layout.micropython),
                                              layout.rel(layout.build)))
-        # One target at a time: a submodule that cannot be fetched (the Pyboard's, for a release
-        # that pins a newer one than the mirror has) costs only the targets that need it.
+        # The tree once, then each target's submodules: one that cannot be fetched (the
+        # Pyboard's, for a release that pins a newer one than the mirror has) costs only the
+        # targets that need it.
         fetched = []
-        for f in firmwares:
+        for group in [[]] + [[f] for f in firmwares]:
             try:
-                building.fetch(layout, url, [f])
-                fetched.append(f)
+                building.fetch(layout, url, group)
+                fetched += group
             except building.BuildError as e:
                 echo(str(e))
-                # The report keeps what failed, not git's words (they may name a local mirror).
-                entry["built"][f.name] = "not fetched: " + str(e).split(" failed:")[0]
+                for f in group or firmwares:
+                    entry["built"][f.name] = "not fetched: " + _public(str(e))
+                if not group:
+                    break
         if not fetched:
             continue
         entry["release"] = layout.release()
@@ -140,7 +143,7 @@ def run(base, refs, targets, url, jobs, tests=True, bench=True, repeat=3, echo=p
             try:
                 building.build(layout, [f], jobs)
             except building.BuildError as e:
-                entry["built"][f.name] = str(e)
+                entry["built"][f.name] = _public(str(e))
                 continue
             entry["built"][f.name] = "yes"
             entry["size"][f.name] = _firmware_size(building.firmware_path(layout, f.name))
@@ -235,6 +238,12 @@ def markdown(report):
             lines.append("| {} | {} | {} | {} |".format(kernel, rung, units.get(kernel, ""),
                                                          " | ".join(cells)))
     return "\n".join(lines)
+
+
+def _public(message):
+    """An error as the report keeps it: git's words may name a local path (a mirror that
+    url.<dir>.insteadOf points at), which a committed report must not."""
+    return re.sub(r"""(?<![\w:/.])(?:file://)?/[^\s'":\]]+""", "<local path>", message)
 
 
 def _short(text):
