@@ -49,12 +49,15 @@ def conformance(layout, target, timeout):
 @pytest.mark.targets("unix")
 def test_unix_every_mode(layout):
     runs = conformance(layout, "unix", timeout=1800)
+    flaky = [e for e in check.load_expected() if e.result == "flaky"]
     # As many pass as on upstream's own standard build, but for the tests our configuration
-    # skips (btree, ssl, ffi off): each listed in conformance_expected.py.
+    # skips (btree, ssl, ffi off): each listed in conformance_expected.py. A failure is only
+    # one listed as flaky (thread/stress_recurse.py), after its second run failed too.
     for (_, mode), x in runs.items():
         listed_skips = [t for t, o, why in x["accepted"]
                         if o == "skip" and why != check.UPSTREAM_SKIPS_TOO]
-        assert x["failed"] == 0
+        for test in x["failed_tests"]:
+            assert any(e.matches("unix", mode, test) for e in flaky), (mode, test)
         assert x["passed"] + len(listed_skips) >= x["upstream"]["passed"], mode
 
 
@@ -266,6 +269,20 @@ def test_a_flaky_entry_accepts_its_report_and_a_pass(tmp_path):
     assert run.accepted == [("thread/a.py", "fail", "stack overflow, fixed in v1.27.0")]
     assert [(s.location, s.what) for s in run.sanitized["thread/a.py"]] == [
         ("py/bc.c:148", "stack-overflow")]
+
+
+def test_what_runs_again_is_unexplained_or_listed_flaky(tmp_path):
+    run = made_up_run(tmp_path, {"thread/a.py": "fail", "thread/b.py": "pass",
+                                 "basics/x.py": "fail", "basics/listed.py": "fail",
+                                 "extmod/new_skip.py": "skip"},
+                      {"thread/a.py": ("done\n", "CRASH"), "basics/x.py": ("1\n", "2\n"),
+                       "basics/listed.py": ("1\n", "2\n")})
+    expected = [
+        check.Expectation(("unix-asan",), ("*",), "thread/*.py", "flaky", "stack runs out"),
+        check.Expectation(("unix-asan",), ("*",), "basics/listed.py", "fail", "always fails"),
+    ]
+    assert check.to_run_again(run, expected, {}) == [
+        "basics/x.py", "extmod/new_skip.py", "thread/a.py"]
 
 
 @pytest.mark.targets("unix-asan")

@@ -587,6 +587,16 @@ def firmwares(paths, sanitizer_env=None, qemu_args=()):
     return out
 
 
+def to_run_again(run, expected, upstream):
+    """The tests of a first run that run once more: what no entry explains (failures, and
+    skips upstream's own build does not have: a feature check run-tests.py makes on a pty can
+    miss its answer on a busy machine), and the failures of tests listed as flaky."""
+    classify(run, expected, upstream)
+    flaky = [t for t in run.tests("fail") if any(
+        e.result == "flaky" and e.matches(run.target, run.mode, t) for e in expected)]
+    return sorted({t for t, _, _ in run.unexpected} | set(flaky))
+
+
 def run(fws, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, expected=None, upstream=None,
         record=False, echo=print):
     """Run every selected mode of every firmware, classify, print the table and what was
@@ -606,11 +616,7 @@ def run(fws, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, expected=None, upst
             echo(text)
 
     def again(r):
-        # Failures, and skips upstream's own build does not have that no entry explains (a
-        # feature check run-tests.py makes on a pty can miss its answer on a busy machine).
-        if record:
-            return r.tests("fail")
-        return [t for t, _, _ in classify(r, expected, upstream).unexpected]
+        return r.tests("fail") if record else to_run_again(r, expected, upstream)
 
     def one(fw, mode):
         return run_one(fw, mode, mp_dir, Path(out_dir) / fw.name / mode, mpy_cross, jobs,
