@@ -22,8 +22,8 @@ Anything else is unexpected: the run fails, naming the test, with its diff. A sa
 (unix-asan) is unexpected unless the entry for that test names the report's file:line, which
 must be in MicroPython's tree: our own code must give none. What would be unexpected runs once
 more, on its own, before it counts (run-tests.py's REPL tests and feature checks on a pty can
-miss their timing on a busy machine); a test that passes then is noted as flaky. So does the
-failure of a test listed as "flaky" (to_run_again()).
+miss their timing on a busy machine); a test that passes then is noted as flaky. The failure
+of a test listed as "flaky" runs once more too (to_run_again()).
 
 The runs are made as upstream's CI makes them: open files limited to 1024, GITHUB_ACTIONS set
 (run-tests.py then skips thread/stress_schedule.py), 60 s a test under the sanitizers.
