@@ -30,6 +30,11 @@ def collect(target, kernels, repeat, layout, progress=None):
     for i, kernel in enumerate(kernels):
         if progress:
             progress("bench: {} ({}/{}) on {}".format(kernel, i + 1, len(kernels), target.name))
+        # Each kernel on a freshly reset interpreter (unix: a new process each run anyway):
+        # what its rungs cost then depends on the kernel alone, not on what the kernels
+        # measured before it left on the heap.
+        if hasattr(target, "soft_reset"):
+            target.soft_reset()
         out = target.run(
             "import fastpath.bench\nfastpath.bench.run([{!r}], {})\n".format(kernel, repeat),
             timeout=600,
@@ -345,17 +350,27 @@ def write_docs(rep, docs, layout):
 
 
 def compare(baseline, current, tolerance=0.03):
-    """Rows whose cost moved more than tolerance from the baseline, and rows gone missing."""
+    """(problems, new kernels) of a report against the baseline: the rows of the baseline's
+    kernels whose cost moved more than tolerance or that went missing or appeared, and the
+    kernels the baseline has no row of (a kernel just added: to be recorded, not a problem).
+    Each kernel is measured on its own (collect()), so a row moves only with its kernel, the
+    code every kernel shares, or the toolchain."""
     base = {(r["kernel"], r["tier"]): r["per_call"] for r in baseline["rows"]}
     now = {(r["kernel"], r["tier"]): r["per_call"] for r in current["rows"]}
+    known = {k for k, _ in base}
     problems = []
     for key, was in sorted(base.items()):
         if key not in now:
-            problems.append("{} {}: missing".format(*key))
+            if any(k == key[0] for k, _ in now):  # a kernel not measured here has no rows
+                problems.append("{} {}: missing".format(*key))
         elif abs(now[key] - was) > tolerance * was:
             problems.append("{} {}: {:.0f} now, {:.0f} in the baseline ({:+.1%})".format(
                 key[0], key[1], now[key], was, now[key] / was - 1))
-    return problems
+    for key in sorted(now):
+        if key[0] in known and key not in base:
+            problems.append("{} {}: not in the baseline".format(*key))
+    new = sorted({k for k, _ in now} - known)
+    return problems, new
 
 
 DOCS_TEMPLATE = """\
