@@ -18,7 +18,6 @@ The versions are pinned here, in PINS, and nowhere else; `fetch` clones each at 
 lib/peers/<name>/ (git-ignored, never committed), shallow, with only the paths the build uses.
 """
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -248,3 +247,399 @@ def parse_program(text, totals):
         run.setdefault("ticks", []).append(tick)
     empty = runs.pop(("-", "empty"))
     return runs, empty
+
+
+def reference(kernel):
+    """The exact results of kernel on its workload, in the form the peers print: the py rung
+    (the ladder's reference, itself tested against zlib, NumPy and hand-checked vectors) run
+    by CPython. crc32, popcount: [value]; fir_q15: the outputs; rgb565: each pixel's 16 bits."""
+    args, units, module = workload(kernel)
+    result = module.py(*args)
+    if kernel == "fir_q15":
+        return list(args[2][:result])
+    if kernel == "rgb565":
+        dst = args[1]
+        return [dst[2 * i] << 8 | dst[2 * i + 1] for i in range(len(dst) // 2)]
+    return [result]
+
+
+def q15_from_sums(sums):
+    """Outputs from exact or float sums, rounded and saturated as the contract says:
+    sat16((s + 0x4000) >> 15)."""
+    return [max(-32768, min(32767, (int(s) + 0x4000) >> 15)) for s in sums]
+
+
+def exactness(got, want):
+    """{"outputs", "differing", "max_error"}: how far results are from the exact ones (for a
+    CRC, a differing value counts, its size means nothing: max_error is None)."""
+    if len(got) != len(want):
+        return {"outputs": len(want), "differing": len(want), "max_error": None}
+    diffs = [abs(a - b) for a, b in zip(got, want) if a != b]
+    return {"outputs": len(want), "differing": len(diffs), "max_error": max(diffs, default=0)}
+
+
+def measure_c(layout, out, jobs=2):
+    """The C program built, run and checked: rows of (kernel, peer) with exact counts."""
+    fetch(layout, ["CMSIS-DSP", "CMSIS_6", "zlib"])
+    from tools import profile
+
+    elf = build_program(layout, out, jobs)
+    try:
+        plugin = profile.build_plugin(out)
+    except profile.ProfileError as e:
+        raise PeerError(str(e))
+    text, totals = run_program(elf, plugin, out)
+    runs, empty = parse_program(text, totals)
+    rows = []
+    for (kernel, peer), run in runs.items():
+        if len(set(run["counts"])) != 1:
+            raise PeerError("peers: {} {} counted {} in its runs: not repeatable".format(
+                kernel, peer, run["counts"]))
+        _, units, _ = workload(kernel)
+        count = run["counts"][0] - empty["counts"][0]
+        want = reference(kernel)
+        rows.append({
+            "kernel": kernel, "peer": peer, "where": "C", "per_call": count,
+            "units": units, "per_unit": count / units, "ticks": run["ticks"][0],
+            "exact": exactness(run["out"], want),
+        })
+    return rows
+
+
+def measure_board(layout, elf, repeat=5, timeout=600):
+    """The ulab peers on the qemu-ulab firmware: rows, and ulab's version as it reports it."""
+    from tools.targets import QemuTarget, TargetError, TargetTimeout
+
+    code = (PEERS_SRC / "board_ulab.py").read_text() + "\nrun({})\n".format(int(repeat))
+    target = QemuTarget(elf)
+    try:
+        text = target.run(code, timeout=timeout)
+    except (TargetError, TargetTimeout) as e:
+        last = (str(e).strip().splitlines() or ["no answer"])[-1]
+        raise PeerError("peers: the qemu-ulab firmware failed: {}".format(last))
+    finally:
+        target.close()
+    rows, outs, sums_out, version = [], {}, {}, None
+    for line in text.splitlines():
+        head, _, value = line.partition(" ")
+        if head == "PEER":
+            kernel, peer, units, lo, med, calls = eval(value)
+            rows.append({"kernel": kernel, "peer": peer, "where": "MicroPython",
+                         "per_call": lo / calls, "median": med / calls, "units": units,
+                         "per_unit": lo / calls / units})
+        elif head == "PEER_OUT":
+            kernel, peer, sums = eval(value)
+            sums_out[(kernel, peer)] = sums
+            outs[(kernel, peer)] = q15_from_sums(sums) if kernel == "fir_q15" else sums
+        elif head == "PEER_VERSION":
+            version = eval(value)[1]
+    for row in rows:
+        row["exact"] = exactness(outs[(row["kernel"], row["peer"])], reference(row["kernel"]))
+        if row["kernel"] == "fir_q15":  # the float sums themselves, before the rounding
+            row["exact"]["sum_error"] = max(abs(a - b) for a, b in zip(
+                sums_out[(row["kernel"], row["peer"])], fir_sums()))
+    return rows, version
+
+
+def fir_sums():
+    """fir_q15's exact sums on its workload, sum_k h[k] * x[i + k] (before the rounding)."""
+    (x, h, _), _, _ = workload("fir_q15")
+    return [sum(h[k] * x[i + k] for k in range(len(h))) for i in range(len(x) - len(h) + 1)]
+
+
+# --- the report -------------------------------------------------------------------------------
+
+# The goals against the peers: (kernel, peer, at most this many times the peer's count), for
+# our raw C loop against C peers in the same program; "exact" also wants no output off.
+GOALS = (
+    ("fir_q15", "CMSIS-DSP.arm_fir_fast_q15", 1.0, "exact"),
+    ("fir_q15", "CMSIS-DSP.arm_fir_q15", 0.8, None),
+    ("crc32", "zlib.crc32", 0.6, None),
+    ("popcount", "__builtin_popcount", 0.5, None),
+) + tuple((k, "plain", 1 / 3, None) for k in C_KERNELS)
+
+RAW = "c (raw loop)"  # our kernel's C loop in the C program: the c rung without its binding
+
+# Which fetched source each peer comes from (PINS), for its version.
+SOURCES = {"CMSIS-DSP": "CMSIS-DSP", "zlib": "zlib", "ulab": "micropython-ulab"}
+
+
+def _version(peer, versions):
+    for prefix, name in SOURCES.items():
+        if peer.startswith(prefix):
+            return versions.get(name, "")
+    if peer in ("plain", "plain.table", "__builtin_popcount", RAW):
+        return "GCC -O2 (arm-none-eabi-gcc {})".format(_gcc_version())
+    return ""
+
+
+def _gcc_version():
+    try:
+        r = subprocess.run(["arm-none-eabi-gcc", "-dumpversion"], capture_output=True,
+                           text=True)
+        return r.stdout.strip()
+    except FileNotFoundError:
+        return "?"
+
+
+def report(bench_rep, c_rows, board_rows, versions, ulab_version=None):
+    """The peers report: per kernel, our rungs (from the bench run), MicroPython's and ulab's
+    peers, our raw C loop and the C peers, each with its count per call and per unit, how
+    many times our c is faster, how exact it is and its version; the goals; and the
+    cross-check of the raw loop against the firmware's c rung."""
+    if ulab_version:
+        versions = dict(versions, **{"micropython-ulab": "{} (ulab.__version__ {})".format(
+            versions.get("micropython-ulab", ""), ulab_version)})
+    rows = []
+    kernels = [k for k in dict.fromkeys(r["kernel"] for r in bench_rep["rows"])
+               if k in C_KERNELS]
+    for kernel in kernels:
+        ours = [r for r in bench_rep["rows"] if r["kernel"] == kernel]
+        unit = ours[0]["unit_of_work"]
+        c_rung = next((r for r in ours if r["tier"] == "c"), None)
+        raw = next((r for r in c_rows if r["kernel"] == kernel and r["peer"] == "c"), None)
+        for r in ours:
+            rows.append({
+                "kernel": kernel, "name": r["tier"] if not r["peer"] else r["tier"],
+                "kind": "MicroPython peer" if r["peer"] else "rung", "per_call": r["per_call"],
+                "per_unit": r["per_unit"], "unit": unit,
+                "c_faster": r["per_call"] / c_rung["per_call"] if c_rung else None,
+                "exact": None, "version": "MicroPython " + str(bench_rep.get("micropython"))
+                if r["peer"] else "",
+            })
+        for r in board_rows:
+            if r["kernel"] == kernel:
+                rows.append({
+                    "kernel": kernel, "name": r["peer"], "kind": "MicroPython peer",
+                    "per_call": r["per_call"], "per_unit": r["per_unit"], "unit": unit,
+                    "c_faster": r["per_call"] / c_rung["per_call"] if c_rung else None,
+                    "exact": r["exact"], "version": _version(r["peer"], versions),
+                })
+        for r in c_rows:
+            if r["kernel"] != kernel:
+                continue
+            rows.append({
+                "kernel": kernel, "name": RAW if r["peer"] == "c" else r["peer"],
+                "kind": "C", "per_call": r["per_call"], "per_unit": r["per_unit"],
+                "unit": unit, "c_faster": r["per_call"] / raw["per_call"] if raw else None,
+                "exact": r["exact"], "version": _version(
+                    RAW if r["peer"] == "c" else r["peer"], versions),
+            })
+    return {
+        "firmware": bench_rep.get("firmware"),
+        "micropython": bench_rep.get("micropython"),
+        "versions": versions,
+        "workloads": {k: bench_rep["workloads"][k] for k in kernels},
+        "rows": rows,
+        "goals": goals(rows),
+        "crosscheck": crosscheck(bench_rep, c_rows),
+    }
+
+
+def _find(rows, kernel, name):
+    return next((r for r in rows if r["kernel"] == kernel and r["name"] == name), None)
+
+
+def goals(rows):
+    """[(goal, measured, met)] for GOALS: our raw C loop against each C peer."""
+    out = []
+    for kernel, peer, ratio, need in GOALS:
+        ours, theirs = _find(rows, kernel, RAW), _find(rows, kernel, peer)
+        text = "{} c <= {:.2g}x {}'s instructions{}".format(
+            kernel, ratio, peer, ", exact" if need else "")
+        if not (ours and theirs):
+            out.append((text, "missing", False))
+            continue
+        x = ours["per_call"] / theirs["per_call"]
+        exact = ours["exact"]["differing"] == 0
+        measured = "{:.2f}x ({:.2f} vs {:.2f} per {}{})".format(
+            x, ours["per_unit"], theirs["per_unit"], ours["unit"],
+            "; ours exact" if need and exact else "; ours NOT exact" if need else "")
+        out.append((text, measured, x <= ratio and (exact or not need)))
+    return out
+
+
+def crosscheck(bench_rep, c_rows):
+    """Per kernel: the firmware's c rung (bench: the Python call of the binding, minus an
+    empty Python call) against the raw loop in the C program, and the difference."""
+    out = []
+    for r in c_rows:
+        if r["peer"] != "c":
+            continue
+        rung = next((b for b in bench_rep["rows"]
+                     if b["kernel"] == r["kernel"] and b["tier"] == "c"), None)
+        if rung:
+            out.append({"kernel": r["kernel"], "firmware_c": rung["per_call"],
+                        "raw": r["per_call"], "difference": rung["per_call"] - r["per_call"]})
+    return out
+
+
+def _exact_text(e):
+    if e is None:
+        return "exact (the suite)"
+    if e["differing"] == 0:
+        return "exact" + (" (its float sums off by up to {:,})".format(e["sum_error"])
+                          if e.get("sum_error") else "")
+    return "{} of {} differ{}".format(
+        e["differing"], e["outputs"],
+        ", max error {:,}".format(e["max_error"]) if e["max_error"] is not None and
+        e["outputs"] > 1 else "")
+
+
+def markdown(rep):
+    lines = ["| kernel | implementation | kind | instructions per call | per unit | c is x faster "
+             "| results vs exact | version |",
+             "| --- | --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for r in rep["rows"]:
+        lines.append("| {} | {} | {} | {:,.0f} | {:.2f} per {} | {} | {} | {} |".format(
+            r["kernel"], r["name"], r["kind"], r["per_call"], r["per_unit"], r["unit"],
+            "{:.2f}x".format(r["c_faster"]) if r["c_faster"] else "",
+            _exact_text(r["exact"]) if r["kind"] != "rung" else "exact (the suite)",
+            r["version"]))
+    return "\n".join(lines)
+
+
+def goals_markdown(rep):
+    lines = ["| goal | measured | met |", "| --- | --- | :---: |"]
+    lines += ["| {} | {} | {} |".format(g, m, "yes" if ok else "**no**")
+              for g, m, ok in rep["goals"]]
+    return "\n".join(lines)
+
+
+def crosscheck_markdown(rep):
+    lines = ["| kernel | firmware's c rung (bench) | raw loop (C program) | difference |",
+             "| --- | ---: | ---: | ---: |"]
+    lines += ["| {} | {:,.0f} | {:,} | {:+,.0f} |".format(
+        c["kernel"], c["firmware_c"], c["raw"], c["difference"]) for c in rep["crosscheck"]]
+    return "\n".join(lines)
+
+
+def chart(rep, path):
+    """Instructions per unit of work, log scale: one group of bars per kernel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kernels = list(rep["workloads"])
+    fig, axes = plt.subplots(1, len(kernels), figsize=(12, 5.5), dpi=100)
+    colours = {"rung": "tab:blue", "MicroPython peer": "tab:orange", "C": "tab:green"}
+    for ax, kernel in zip(axes, kernels):
+        rows = [r for r in rep["rows"] if r["kernel"] == kernel]
+        ax.barh(range(len(rows)), [r["per_unit"] for r in rows],
+                color=[colours[r["kind"]] if r["name"] != RAW else "tab:red" for r in rows])
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([r["name"] for r in rows], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_title("{} (per {})".format(kernel, rows[0]["unit"]), fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("fastpath and its peers on the emulated Cortex-M4: instructions per unit, "
+                 "log scale (blue: our rungs, red: our C loop, green: C peers, orange: "
+                 "MicroPython peers)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(rep, folder, docs=None):
+    """build/bench/peers.{json,md,png}; with docs, docs/peers.{md,json,png} too."""
+    import json
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "peers.json", folder / "peers.md", folder / "peers.png"]
+    paths[0].write_text(json.dumps(rep, indent=1) + "\n")
+    paths[1].write_text(markdown(rep) + "\n\n" + goals_markdown(rep) + "\n")
+    chart(rep, paths[2])
+    if docs:
+        docs = Path(docs)
+        (docs / "peers.json").write_text(json.dumps(rep, indent=1) + "\n")
+        chart(rep, docs / "peers.png")
+        (docs / "peers.md").write_text(docs_text(rep))
+        paths += [docs / "peers.md", docs / "peers.json", docs / "peers.png"]
+    return paths
+
+
+def docs_text(rep):
+    versions = "".join("\n  - {}: `{}` {}".format(name, v, PINS[name].what)
+                       for name, v in rep["versions"].items())
+    workloads = "".join("\n  - {}: {}".format(k, w) for k, w in rep["workloads"].items())
+    return DOCS_TEMPLATE.format(
+        firmware=rep["firmware"], micropython=rep["micropython"], versions=versions,
+        workloads=workloads, table=markdown(rep), goals=goals_markdown(rep),
+        crosscheck=crosscheck_markdown(rep))
+
+
+DOCS_TEMPLATE = """\
+# Peers: what a user would use instead, measured beside our rungs
+
+Regenerate with `./inv bench --peers --docs` (it rewrites this file, `peers.json` and
+`peers.png`, with [benchmarks.md](benchmarks.md) from the same run). The suite checks the
+recorded counts (tests/test_peers.py).
+
+- Firmware: `{firmware}`; MicroPython `{micropython}`.
+- Peers, each built from its pinned source (tools/peers.py `PINS`, fetched into
+  `lib/peers/`):{versions}
+- Workloads (each kernel's own, from its `workload()`, the same bytes everywhere):{workloads}
+
+How each row is measured, on QEMU's `mps2-an386` (Cortex-M4F) under `-icount shift=0`:
+
+- **rung** and **MicroPython peer** rows: called from Python on the emulated board, timed by
+  `fastpath.bench.measure` (the CMSDK timer, 40 instructions a tick, an empty Python call
+  subtracted). Our rungs come from the bench run of the same `./inv bench --peers`; ulab's
+  rows from the `qemu-ulab` firmware (the same board with ulab built in beside our module,
+  `build/qemu-ulab/`), on arrays made before the timing: the figure is `np.convolve` alone.
+  "c is x faster" compares with our `c` rung, called the same way.
+- **C** rows: one bare-metal program (`tests/peers/`) built with our C module's flags
+  (`-mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -O2`) holding our kernels' raw C loops
+  (the `c` rung without its binding, "c (raw loop)"), the fetched peers and the plain C loops
+  (`tests/peers/plain.c`: what a programmer writes without tricks). Each call is counted
+  exactly, instruction by instruction, by the QEMU plugin `tools/insnprof.c` in a window
+  opened and closed at the timer's VALUE register, as the firmware's clock does; the
+  3 instructions of an empty call's window are subtracted. Each call runs twice and must
+  count the same. "c is x faster" compares with our raw loop.
+- CMSIS-DSP's FIRs are built as its own CMake build builds them by default
+  (`ARM_MATH_LOOPUNROLL`, no `ARM_MATH_ROUNDING`); they filter a stream, so their state holds
+  the first 31 samples and the block the other 225: exactly our 225 valid outputs, 7,200 taps.
+  zlib's `crc32()` is its braided implementation as it configures itself for this target
+  (`W` = 4-byte words, `N` = 5 braids). `__builtin_popcount` over words is a call of libgcc's
+  `__popcountsi2` a word (the Cortex-M4 has no popcount instruction).
+- Results: each row's outputs against the exact reference (the kernel's `py` rung under
+  CPython, itself tested against zlib, NumPy and hand-checked vectors). ulab's `np.convolve`
+  returns float sums ("full" mode, of which outputs 31..255 are ours): they are rounded and
+  saturated as our contract says before the comparison.
+
+![our rungs and the peers, per unit of work, log scale](peers.png)
+
+{table}
+
+## Goals against the peers
+
+Our raw C loop against each C peer, in the same program on the same workload.
+
+{goals}
+
+## Cross-check: the C program's raw loop against the firmware's `c` rung
+
+The firmware's `c` figure (docs/benchmarks.json) is a Python call of `_fastpath.NAME` minus
+an empty Python call: the raw loop, plus the binding (argument parsing, buffer and typecode
+checks, the result boxed as an int), minus the difference between calling a bytecode
+function (the empty call) and a built-in one, which is cheaper. The bench's 40-instruction
+tick rounds it too.
+
+{crosscheck}
+
+## What the peers offer, and do not
+
+- fir_q15: CMSIS-DSP's `arm_fir_q15` sums in 64 bits and truncates (no rounding:
+  `__SSAT(acc >> 15, 16)`), so about half its outputs are one below ours; `arm_fir_fast_q15`
+  also sums in 32 bits (`__SMLAD`), which the workload's sums (up to about 2**34) overflow.
+  ulab's `np.convolve` takes int16 arrays but computes in float (single precision on this
+  board) into a float array of the "full" length; there is no int16 or Q15 path.
+- crc32: ulab has none; MicroPython's own `binascii.crc32` is the bench's peer row.
+- popcount, rgb565: neither ulab nor MicroPython has one (ulab's bitwise functions could be
+  composed into a SWAR count or a colour packing; `framebuf` has an RGB565 format but no
+  conversion from RGB888: a user would call `FrameBuffer.pixel` once a pixel, slower than our
+  `py` rung). These have no MicroPython peer row.
+"""
