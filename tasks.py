@@ -323,9 +323,12 @@ def _bench_peers(c, layout, rep, repeat, docs):
         _say("peers", "ulab on the qemu-ulab firmware")
         board_rows, ulab = peering.measure_board(layout, firmware_path(layout, "qemu-ulab"),
                                                  repeat)
+        _say("peers", "the raw loops inside the firmware's c rung (the profiler)")
+        own = {r["kernel"]: peering.firmware_own(layout, r["kernel"], layout.build / "profile")
+               for r in c_rows if r["peer"] == "c"}
     except peering.PeerError as e:
         raise Exit(str(e))
-    peers_rep = peering.report(rep, c_rows, board_rows, peering.versions(layout), ulab)
+    peers_rep = peering.report(rep, c_rows, board_rows, peering.versions(layout), ulab, own)
     print("\n" + peering.markdown(peers_rep) + "\n\n" + peering.goals_markdown(peers_rep))
     for path in peering.write(peers_rep, layout.build / "bench",
                               layout.root / "docs" if docs else None):
