@@ -256,9 +256,12 @@ def repl(c, target="qemu", port=None):
         "json": "also write the JSON report to this file",
         "repeat": "measurements per tier; min and median are kept (default 5)",
         "docs": "rewrite docs/benchmarks.md, .json and .png from this run (qemu only)",
+        "peers": "also measure the peers (CMSIS-DSP, zlib, plain C, ulab: tools/peers.py) "
+        "beside our rungs: table, JSON and PNG in build/bench/peers.*, with --docs docs/peers.*",
     }
 )
-def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=False):
+def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=False,
+          peers=False):
     """Time every tier of every kernel on a target: table, JSON and PNG in build/bench/."""
     from tools import bench as report
     from tools import kernels
@@ -271,6 +274,19 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
         names = [kernel]
     if docs and (target != "qemu" or kernel):
         raise Exit("--docs records the emulator's full run: use it with --target qemu alone")
+    if peers and (target != "qemu" or kernel):
+        raise Exit("--peers measures on the emulator, every kernel: use it with --target qemu "
+                   "alone")
+    if peers:
+        # The peers' firmware (ulab beside our module) and sources, before the long run.
+        from tools import build as building
+
+        try:
+            firmwares = building.firmwares("qemu,qemu-ulab")
+            building.fetch(layout, c.fastpath.micropython_url, firmwares)
+            building.build(layout, firmwares, int(c.fastpath.jobs))
+        except building.BuildError as e:
+            raise Exit(str(e))
     from tools.targets import TargetError, TargetTimeout
 
     runner = _runner(c, target, port, layout)
@@ -292,7 +308,31 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
     if docs:
         report.write_docs(rep, layout.root / "docs", layout)
         _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
+    if peers:
+        _bench_peers(c, layout, rep, int(repeat), docs)
 
+
+def _bench_peers(c, layout, rep, repeat, docs):
+    # The peers of `bench --peers`, measured after our rungs (rep) and reported beside them.
+    from tools import peers as peering
+    from tools.build import firmware_path
+
+    try:
+        _say("peers", "C peers: building and running tests/peers on mps2-an386")
+        c_rows = peering.measure_c(layout, layout.build / "peers", int(c.fastpath.jobs))
+        _say("peers", "ulab on the qemu-ulab firmware")
+        board_rows, ulab = peering.measure_board(layout, firmware_path(layout, "qemu-ulab"),
+                                                 repeat)
+        _say("peers", "the raw loops inside the firmware's c rung (the profiler)")
+        own = {r["kernel"]: peering.firmware_own(layout, r["kernel"], layout.build / "profile")
+               for r in c_rows if r["peer"] == "c"}
+    except peering.PeerError as e:
+        raise Exit(str(e))
+    peers_rep = peering.report(rep, c_rows, board_rows, peering.versions(layout), ulab, own)
+    print("\n" + peering.markdown(peers_rep) + "\n\n" + peering.goals_markdown(peers_rep))
+    for path in peering.write(peers_rep, layout.build / "bench",
+                              layout.root / "docs" if docs else None):
+        _say("peers", "wrote {}".format(layout.rel(path)))
 
 @task(
     help={

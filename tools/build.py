@@ -28,7 +28,8 @@ def say(stage, text):
 class Firmware:
     """One build target: which MicroPython port builds it, from which of our folders."""
 
-    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=()):
+    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
+                 usermods=None, peers=()):
         self.name = name
         self.port = port  # folder under ports/ in the MicroPython tree
         self.out = out  # build/<out>/
@@ -36,6 +37,9 @@ class Firmware:
         self.artifacts = artifacts  # the main one last
         self.make_args = make_args  # *_DIR values are folders of this project
         self.make_flags = make_flags  # options of make itself; {root}: this project
+        # User C modules: {name: folder of this project}, or None for usermod/ (ours alone).
+        self.usermods = usermods
+        self.peers = peers  # peers' sources it builds from (tools/peers.py PINS)
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -74,14 +78,23 @@ FIRMWARES = {
             # finds in this include folder (ports/qemu/boards/MPS2_AN386.mk).
             ("--include-dir={root}/ports/qemu",),
         ),
+        # The emulated board with ulab beside our module: the peers' bench (tools/peers.py).
+        Firmware(
+            "qemu-ulab", "qemu", "qemu-ulab", ("lib/micropython-lib",), ("firmware.elf",),
+            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            ("--include-dir={root}/ports/qemu",),
+            usermods={"fastpath": "usermod/fastpath", "ulab": "lib/peers/micropython-ulab/code"},
+            peers=("micropython-ulab",),
+        ),
     )
 }
 
 
 def firmwares(names):
-    """The Firmware objects for "all" or a comma-separated list of names."""
+    """The Firmware objects for "all" (every one but the peers' variants, which only
+    `./inv bench --peers` builds) or a comma-separated list of names."""
     if names == "all":
-        return list(FIRMWARES.values())
+        return [f for f in FIRMWARES.values() if not f.peers]
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in FIRMWARES]
     if unknown or not wanted:
@@ -253,6 +266,33 @@ def fetch(layout, url, targets):
             say("fetch", "restoring modified files in {}".format(path))
             git(["checkout", "-q", "--force", "HEAD"], mp / path)
     say("fetch", "MicroPython {} ready in {}".format(layout.ref, layout.rel(mp)))
+    peers = [p for t in targets for p in t.peers]
+    if peers:
+        from tools import peers as peering
+
+        try:
+            peering.fetch(layout, list(dict.fromkeys(peers)))
+        except peering.PeerError as e:
+            raise BuildError(str(e))
+
+
+def _usermods(t, layout, out):
+    """The USER_C_MODULES folder of t: usermod/, or for a firmware with more modules than
+    ours, out/usermod/ holding a link to each module's folder (make reads one folder)."""
+    if not t.usermods:
+        return layout.root / "usermod"
+    folder = out / "usermod"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, src in t.usermods.items():
+        link, src = folder / name, layout.root / src
+        if not src.is_dir():
+            raise BuildError("build: {} needs {}; run: ./inv fetch --target {}".format(
+                t.name, layout.rel(src), t.name))
+        if link.is_symlink() and Path(os.readlink(link)) != src:
+            link.unlink()
+        if not link.is_symlink():
+            link.symlink_to(src, target_is_directory=True)
+    return folder
 
 
 # --- make ----------------------------------------------------------------------------------
@@ -313,7 +353,7 @@ def build(layout, targets, jobs):
         identity.write_module(out, ident, layout.root)
         args = [
             ("BUILD", out),
-            ("USER_C_MODULES", layout.root / "usermod"),
+            ("USER_C_MODULES", _usermods(t, layout, out)),
             ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
             ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
             ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
