@@ -133,16 +133,30 @@ def matrix(c, refs=None, target="unix,qemu", tests=True, bench=True, docs=False,
         "port": "serial port of a Pyboard for the device target (default /dev/ttyACM0)",
         "k": "only tests matching this pytest -k expression, e.g. a kernel's name",
         "verbose": "list every test",
+        "full": "also the slow tests: MicroPython's own suite in every mode, the newest "
+        "release, the reproducible rebuild, new-kernel end to end, the peers, long fuzzing "
+        "(what CI runs)",
     }
 )
-def test(c, target="unix,unix-asan,qemu,device", port=None, k=None, verbose=False):
-    """Build every firmware (incrementally), then run the test suite on the targets."""
-    build(c, target="all")
+def test(c, target="unix,unix-asan,qemu,device", port=None, k=None, verbose=False, full=False):
+    """Build the firmware of each target (incrementally), then run the test suite on them:
+    the quick loop a kernel author works in, or with --full everything CI runs."""
+    from tools.build import TARGET_FIRMWARE
+
+    names = [n.strip() for n in target.split(",") if n.strip()]
+    unknown = [n for n in names if n not in TARGET_FIRMWARE]
+    if unknown or not names:
+        raise Exit("test: unknown target '{}'; choose from: {}".format(
+            unknown[0] if unknown else target, ", ".join(TARGET_FIRMWARE)))
+    # Only the firmwares of the targets it runs (--full: every one, for the slow tests).
+    build(c, target="all" if full else ",".join(dict.fromkeys(TARGET_FIRMWARE[n] for n in names)))
     args = ["--target", target, "--port", port or c.fastpath.port]
     if k:
         args += ["-k", k]
     if verbose:
         args.append("-v")
+    if full:
+        args.append("--full")
     _pytest(_layout(c), *args)
 
 

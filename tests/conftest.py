@@ -1,6 +1,10 @@
-"""One suite, four targets.
+"""One suite, four targets, two lengths.
 
-    pytest --target unix,unix-asan,qemu,device --port /dev/ttyACM0
+    pytest --target unix,unix-asan,qemu,device --port /dev/ttyACM0 [--full]
+
+Without --full the suite is the loop a kernel author works in (./inv test: minutes); the
+tests marked `full` (slow: MicroPython's own suite, other releases, rebuilds, long fuzzing)
+run only with it (./inv test --full: what CI runs).
 
 A test that takes the ``target`` fixture runs once per selected target (default: all four;
 the real board is skipped, saying which port was tried, when none is connected). Restrict a
@@ -19,11 +23,13 @@ import sys
 import pytest
 
 from tools import settings
-from tools.build import firmware_path
+from tools.build import TARGET_FIRMWARE, firmware_path
 from tools.kernels import discover
 from tools.targets import SANITIZER_ENV, DeviceTarget, QemuTarget, UnixTarget
 
-ALL_TARGETS = ("unix", "unix-asan", "qemu", "device")
+ALL_TARGETS = tuple(TARGET_FIRMWARE)
+# Fixtures that hand a test a build, by the firmware they need.
+FIRMWARE_FIXTURES = {"qemu_firmware": "qemu", "pybv11_dfu": "pybv11"}
 
 
 
@@ -43,6 +49,13 @@ def pytest_addoption(parser):
         "marked targets(...)), not the host-only ones: what ./inv flash --test runs",
     )
     group.addoption(
+        "--full",
+        action="store_true",
+        help="also run the slow tests (marked full): MicroPython's own suite in every mode, the "
+        "newest release, the reproducible rebuild, new-kernel end to end, the peers, long "
+        "fuzzing. What CI runs (./inv test --full)",
+    )
+    group.addoption(
         "--port",
         default=os.environ.get("FASTPATH_PORT", defaults["port"]),
         help="serial port of a real Pyboard for --target device (default /dev/ttyACM0)",
@@ -57,7 +70,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "targets(*names): run only on these targets")
-    config.addinivalue_line("markers", "full: slow; runs with --full")
+    config.addinivalue_line("markers", "full: slow; runs only with --full (./inv test --full)")
+    config.addinivalue_line("markers", "firmware(*names): reads these builds (pybv11, unix, "
+                            "unix-asan, qemu): runs only when the targets run build them all")
     names = [n.strip() for n in config.getoption("--target").split(",") if n.strip()]
     unknown = [n for n in names if n not in ALL_TARGETS]
     if unknown:
@@ -65,6 +80,10 @@ def pytest_configure(config):
             "unknown --target {}; choose from {}".format(unknown[0], ", ".join(ALL_TARGETS))
         )
     config.fastpath_targets = names
+    config.fastpath_full = config.getoption("--full")
+    # The firmwares this run's targets run, which ./inv test built (--full: all of them).
+    config.fastpath_firmwares = set(TARGET_FIRMWARE.values()) if config.fastpath_full else {
+        TARGET_FIRMWARE[n] for n in names}
     config.fastpath_layout = settings.Layout(
         config.getoption("--build-dir"), config.getoption("--micropython-dir"),
         config.getoption("--ref"))
@@ -88,12 +107,21 @@ def pytest_generate_tests(metafunc):
 
 def pytest_collection_modifyitems(config, items):
     # A test marked targets(...) runs only when one of its targets was selected: it is
-    # deselected, not skipped, otherwise (also one that starts its own emulator).
+    # deselected, not skipped, otherwise (also one that starts its own emulator). A test
+    # marked full runs only with --full; one that reads a build (marked firmware(...), or
+    # taking a fixture of FIRMWARE_FIXTURES) only when the run's targets build it.
     only_targets = config.getoption("--target-tests-only")
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("targets")
-        if marker and not any(t in config.fastpath_targets for t in marker.args):
+        needs = {f for m in item.iter_markers("firmware") for f in m.args}
+        needs |= {f for fixture, f in FIRMWARE_FIXTURES.items()
+                  if fixture in getattr(item, "fixturenames", ())}
+        if item.get_closest_marker("full") and not config.fastpath_full:
+            drop.append(item)
+        elif not needs <= config.fastpath_firmwares:
+            drop.append(item)
+        elif marker and not any(t in config.fastpath_targets for t in marker.args):
             drop.append(item)
         elif only_targets and not marker and "target" not in getattr(item, "fixturenames", ()):
             drop.append(item)
@@ -173,6 +201,15 @@ def qemu_firmware(layout):
     if not path.exists():
         pytest.fail("no {}; run: ./inv build --target qemu".format(layout.rel(path)),
                     pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pybv11_dfu(layout):
+    """The Pyboard's built build/PYBV11/firmware.dfu."""
+    path = layout.out("PYBV11") / "firmware.dfu"
+    if not path.exists():
+        pytest.fail("no {}; run: ./inv build".format(layout.rel(path)), pytrace=False)
     return path
 
 

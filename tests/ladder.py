@@ -51,11 +51,15 @@ def _parse(line):
     return eval(line, {"__builtins__": {}, "array": array, "bytearray": bytearray})
 
 
-def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
-    """{rung: [outcome per case]} of every rung of kernel on target (tests/target/ladder.py)."""
-    files = ("ladder",) if target.name != "unix-asan" else ("ladder", "edge")
+def run_rungs(target, kernel, seed, count, limit=300, timeout=600, sizes=None, short=True,
+              skip=()):
+    """{rung: [outcome per case]} of every rung of kernel on target (tests/target/ladder.py),
+    but those in skip: count seeded cases, or with sizes (long_sizes()) the boundary cases
+    (short: with the short ones)."""
+    files = ("ladder", "edge") if target.name == "unix-asan" and sizes is None else ("ladder",)
     call = ("EDGE = EdgeArena()\n" if "edge" in files else "") + \
-        "run({!r}, {}, {}, {})".format(kernel, seed, count, limit)
+        "run({!r}, {}, {}, {}, {!r}, {}, {!r})".format(kernel, seed, count, limit, sizes, short,
+                                                       tuple(skip))
     out = target.run(program(*files, call=call), timeout=timeout)
     results = {}
     for line in out.splitlines():
@@ -66,12 +70,19 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
     return results
 
 
-def expected_outcomes(kernel, seed, count, limit=300):
+def expected_outcomes(kernel, seed, count, limit=300, sizes=None, short=True):
     """What each case of run_rungs must give: the kernel's reference on the same cases."""
     ladder = host_module("ladder")
     ref = reference(kernel)
-    return [ladder.outcome(ref, args, outputs, guards)
-            for args, outputs, guards in ladder.cases(kernel, seed, count, limit)]
+    made = ladder.cases(kernel, seed, count, limit) if sizes is None else \
+        ladder.boundary(kernel, sizes, short)
+    return [ladder.outcome(ref, args, outputs, guards) for args, outputs, guards in made]
+
+
+def long_sizes(target, kernel):
+    """The long sizes of kernel's boundary cases on target: what its heap holds."""
+    out = target.run(program("ladder", call="print(long_sizes({!r}))".format(kernel)))
+    return _parse(out.strip().splitlines()[-1])
 
 
 def assert_rungs_agree(results, expected, kernel):

@@ -29,6 +29,7 @@ def _counts(rep):
     return {(r["kernel"], r["tier"]): (r["min"], r["median"]) for r in rep["rows"]}
 
 
+@pytest.mark.full  # two more runs of the whole bench
 @pytest.mark.targets("qemu")
 def test_a_kernels_counts_depend_on_that_kernel_alone(layout, qemu_firmware, fresh_bench):
     # The same counts whether a kernel is benched first, last, alone or after the others, on

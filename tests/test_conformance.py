@@ -46,6 +46,7 @@ def conformance(layout, target, timeout):
 # --- the suite on our builds ----------------------------------------------------------------
 
 
+@pytest.mark.full  # MicroPython's own suite
 @pytest.mark.targets("unix")
 def test_unix_every_mode(layout):
     runs = conformance(layout, "unix", timeout=1800)
@@ -61,6 +62,7 @@ def test_unix_every_mode(layout):
         assert x["passed"] + len(listed_skips) >= x["upstream"]["passed"], mode
 
 
+@pytest.mark.full  # MicroPython's own suite
 @pytest.mark.targets("unix-asan")
 def test_unix_asan_full_suite_no_report_from_our_code(layout):
     runs = conformance(layout, "unix-asan", timeout=2400)
@@ -78,6 +80,7 @@ def test_unix_asan_full_suite_no_report_from_our_code(layout):
                 r["what"] for r in reports}
 
 
+@pytest.mark.full  # MicroPython's own suite
 @pytest.mark.targets("qemu")
 def test_qemu_suite_and_the_fpu_tests(layout):
     runs = conformance(layout, "qemu", timeout=3600)
@@ -285,6 +288,7 @@ def test_what_runs_again_is_unexplained_or_listed_flaky(tmp_path):
         "basics/x.py", "extmod/new_skip.py", "thread/a.py"]
 
 
+@pytest.mark.full  # MicroPython's own suite
 @pytest.mark.targets("unix-asan")
 def test_a_second_run_keeps_the_first_runs_other_results(tmp_path, monkeypatch, layout):
     # Two tests on the ASan build, one of them run again: the other's UBSan report (in

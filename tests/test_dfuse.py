@@ -29,11 +29,8 @@ def upstream(layout):
 
 
 @pytest.fixture(scope="module")
-def built(layout):
-    path = layout.out("PYBV11") / "firmware.dfu"
-    if not path.exists():
-        pytest.fail("no {}; run: ./inv build".format(layout.rel(path)))
-    return path.read_bytes()
+def built(pybv11_dfu):
+    return pybv11_dfu.read_bytes()
 
 
 def write(upstream, tmp_path, elements, device="0x0483:0xdf11"):

@@ -85,11 +85,8 @@ def standin(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def built(layout):
-    path = layout.out("PYBV11") / "firmware.dfu"
-    if not path.exists():
-        pytest.fail("no {}; run: ./inv build".format(layout.rel(path)))
-    return path
+def built(pybv11_dfu):
+    return pybv11_dfu
 
 
 @pytest.fixture(scope="module")

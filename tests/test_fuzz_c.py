@@ -127,6 +127,7 @@ def test_replay(fuzzer, name, path):
     )
 
 
+@pytest.mark.full  # libFuzzer, a long run per kernel
 @pytest.mark.parametrize("name", fuzzed())
 def test_fuzz(build, fuzzer, name):
     binary = fuzzer(name)

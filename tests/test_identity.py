@@ -12,7 +12,9 @@ import pytest
 from tools import identity, kernels
 from tools.settings import ROOT
 
-OUTS = ("PYBV11", "unix", "unix-asan", "qemu")
+# Each build folder, read only when this run builds it.
+OUTS = [pytest.param(out, marks=pytest.mark.firmware(name)) for out, name in (
+    ("PYBV11", "pybv11"), ("unix", "unix"), ("unix-asan", "unix-asan"), ("qemu", "qemu"))]
 
 
 def git(cwd, *args):

@@ -22,10 +22,13 @@ import ladder
 # The board a target is, in the terms of a kernel's BOARDS.
 BOARD = {"unix": "unix", "unix-asan": "unix", "qemu": "qemu", "device": "pyboard"}
 PORTABLE_RUNGS = {"py", "opt", "native", "viper"}
+INTERPRETED = ("py", "opt", "native")  # rungs whose ints are Python's: they cannot overflow
 # Argument-fuzz rounds (each one call of every rung) and the largest buffer, by target: the
-# emulator and the board have a Pyboard-sized heap and 32-bit viper ints.
-FUZZ = {"unix": (5000, 65537), "unix-asan": (5000, 65537), "qemu": (400, 2049),
-        "device": (200, 2049)}
+# emulator and the board have a Pyboard-sized heap and 32-bit viper ints. --full fuzzes longer.
+FUZZ = {"unix": (1000, 65537), "unix-asan": (600, 65537), "qemu": (150, 2049),
+        "device": (100, 2049)}
+FUZZ_FULL = {"unix": (10000, 65537), "unix-asan": (5000, 65537), "qemu": (1000, 2049),
+             "device": (200, 2049)}
 
 
 def seed(kernel):
@@ -56,6 +59,36 @@ def test_every_rung_equals_the_reference(target, kernel):
         must.add("asm")
     assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
     ladder.assert_rungs_agree(results, expected, kernel)
+
+
+def test_every_rung_on_the_boundary_cases(target, kernel, request):
+    # The sizes and values where 32-bit code breaks (tests/target/ladder.py boundary()): all
+    # 0x00 and all 0xFF, 2**31 and 2**32-1, the kernel's own EDGE_SIZES and EDGE_VALUES, and
+    # long buffers (64 KiB, and with --full about the largest the heap holds). The emulator
+    # and a board are where they matter: 32-bit viper ints. A long case takes the interpreted
+    # rungs (py, opt, native: Python ints, which do not overflow) seconds on the emulator, so
+    # only --full gives them those.
+    if not runs_here(target, kernel):
+        return
+    short = ladder.run_rungs(target, kernel, 0, 0, sizes=[])
+    ladder.assert_rungs_agree(short, ladder.expected_outcomes(kernel, 0, 0, sizes=[]), kernel)
+    # The long sizes are what the heap holds in one piece, on a fresh interpreter.
+    if hasattr(target, "soft_reset"):
+        target.soft_reset()
+    sizes = ladder.long_sizes(target, kernel)
+    if any(a[1] in ("buffer", "bytes", "q15") for a in ladder.KERNELS[kernel].args):
+        assert sizes, "no long case of {} fits the heap of {}".format(kernel, target.name)
+    if hasattr(target, "soft_reset"):
+        target.soft_reset()
+    if not request.config.fastpath_full:
+        sizes = sizes[:1]  # the largest that fits is --full's
+    skip = () if request.config.fastpath_full else INTERPRETED
+    long = ladder.run_rungs(target, kernel, 0, 0, sizes=sizes, short=False, skip=skip,
+                            timeout=1800)
+    expected = ladder.expected_outcomes(kernel, 0, 0, sizes=sizes, short=False)
+    ladder.assert_rungs_agree(long, expected, kernel)
+    print("boundary cases of {} on {}: {} short and {} long ({}) a rung".format(
+        kernel, target.name, len(short["py"]), len(expected), sizes))
 
 
 def test_wrong_arguments_raise_the_contracts_errors(target, kernel):
@@ -89,10 +122,10 @@ def test_rungs_that_promise_no_allocation_allocate_nothing(target, kernel):
     assert set(got.values()) <= {"ok"}, got
 
 
-def test_argument_fuzz(target, kernel):
+def test_argument_fuzz(target, kernel, request):
     if not runs_here(target, kernel):
         return
-    rounds, huge = FUZZ[target.name]
+    rounds, huge = (FUZZ_FULL if request.config.fastpath_full else FUZZ)[target.name]
     calls, valid, fails = ladder.fuzz(target, seed(kernel) + 1, rounds, [kernel], huge=huge)
     print("argument fuzz of {} on {}: {} calls, {} returned".format(
         kernel, target.name, calls, valid))

@@ -4,6 +4,8 @@ and the kernel suite and the bench pass on it, as on the pinned one (the rest of
 import json
 import textwrap
 
+import pytest
+
 from invoke_cli import run_task
 from tools import matrix
 from tools.settings import Layout
@@ -34,6 +36,7 @@ def test_each_test_is_counted_for_its_target(tmp_path):
     assert counts["host"] == {"passed": 1, "failed": 0, "skipped": 0}
 
 
+@pytest.mark.full  # fetches and builds another release
 def test_newest_release_on_unix_and_the_emulator(layout):
     r = run_task("matrix", "--refs", "newest", "--target", "unix,qemu", timeout=3600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]

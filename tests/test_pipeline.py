@@ -22,7 +22,8 @@ def _elf_symbols(elf):
     return {line.split()[-1] for line in out.stdout.splitlines() if line.strip()}
 
 
-@pytest.mark.parametrize("out", ["PYBV11", "qemu"])
+@pytest.mark.parametrize("out", [pytest.param("PYBV11", marks=pytest.mark.firmware("pybv11")),
+                                 pytest.param("qemu", marks=pytest.mark.firmware("qemu"))])
 def test_firmware_carries_c_module_and_frozen_package(out, layout):
     elf = layout.out(out) / "firmware.elf"
     symbols = _elf_symbols(elf)
@@ -47,8 +48,10 @@ def test_firmware_carries_c_module_and_frozen_package(out, layout):
 MPY_ARCH = {2: "x64", 5: "armv7m", 7: "armv7emsp"}  # py/persistentcode.h MP_NATIVE_ARCH_*
 
 
-@pytest.mark.parametrize("out, arch", [("PYBV11", "armv7emsp"), ("qemu", "armv7emsp"),
-                                       ("unix", "x64")])
+@pytest.mark.parametrize("out, arch", [
+    pytest.param("PYBV11", "armv7emsp", marks=pytest.mark.firmware("pybv11")),
+    pytest.param("qemu", "armv7emsp", marks=pytest.mark.firmware("qemu")),
+    pytest.param("unix", "x64", marks=pytest.mark.firmware("unix"))])
 def test_frozen_native_code_is_compiled_for_the_target_cpu(out, arch, layout):
     # Byte 2 of a .mpy header holds the native architecture in its top six bits (0: none).
     archs = {}
@@ -73,6 +76,7 @@ def _ld_regions(path):
     return regions
 
 
+@pytest.mark.firmware("pybv11")
 def test_pyboard_firmware_within_flash_budget(layout):
     regions = _ld_regions(layout.micropython / "ports" / "stm32" / "boards" / "stm32f405.ld")
     isr_used = (layout.out("PYBV11") / "firmware0.bin").stat().st_size
@@ -86,6 +90,7 @@ def test_pyboard_firmware_within_flash_budget(layout):
     assert text_used <= text_len
 
 
+@pytest.mark.firmware("pybv11", "unix", "unix-asan", "qemu")
 def test_rebuild_with_nothing_changed_rebuilds_nothing(layout):
     t0 = time.monotonic()
     code, out = inv("build", "--target", "all")

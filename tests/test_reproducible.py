@@ -2,9 +2,12 @@
 byte-identical firmware.dfu. tasks.py pins the build date (SOURCE_DATE_EPOCH) to the
 MicroPython commit; nothing else may vary, not even the build folder's path."""
 
+import pytest
+
 from invoke_cli import inv
 
 
+@pytest.mark.full  # a second clean build
 def test_clean_rebuild_is_byte_identical(tmp_path, layout):
     code, out = inv("build", "--target", "pybv11",
                     env={"INVOKE_FASTPATH_BUILD_DIR": str(tmp_path / "build")}, timeout=1800)

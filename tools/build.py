@@ -90,6 +90,11 @@ FIRMWARES = {
 }
 
 
+# The firmware each test target runs (tools/targets.py's runners): a real board runs the
+# Pyboard firmware, which the device tests check it against.
+TARGET_FIRMWARE = {"unix": "unix", "unix-asan": "unix-asan", "qemu": "qemu", "device": "pybv11"}
+
+
 def firmwares(names):
     """The Firmware objects for "all" (every one but the peers' variants, which only
     `./inv bench --peers` builds) or a comma-separated list of names."""

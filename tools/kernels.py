@@ -3,8 +3,8 @@
 A kernel is a module frozen/fastpath/NAME.py that defines UNIT and a `py` rung; its asm rung
 is frozen/thumb/fastpath_thumb/NAME.py, its C rung usermod/fastpath/NAME.c, its host reference
 and tests tests/test_NAME.py. Its declaration (ARGS, UNIT, WORKLOAD, GOALS, NO_ALLOC, BOARDS,
-PEERS, FLOOR) is read here from the source, without importing it, so the host needs no
-MicroPython.
+PEERS, FLOOR, EDGE_SIZES, EDGE_VALUES) is read here from the source, without importing it, so
+the host needs no MicroPython.
 
 firmware_module() is the fastpath/_build.py that `./inv build` freezes into each firmware: the
 kernel names found here, the ones with an asm rung, and the firmware's identity.
@@ -28,6 +28,11 @@ DECLARED = {
     # from its instruction set (docs/native-and-floors.md); None: not worked out.
     "FLOOR": None,
     "LADDER_GOALS": True,  # the bench's goals for every kernel apply (tools/bench.py)
+    # Boundary cases of its own (tests/target/ladder.py boundary()): sizes n of sample(r, n)
+    # where a loop changes path, and {argument: values} where a reduction happens, or the
+    # largest value allowed.
+    "EDGE_SIZES": (),
+    "EDGE_VALUES": {},
 }
 # Modules of the package that are not kernels (fastpath/__init__.py skips the same).
 NOT_KERNELS = ("board", "bench", "timing")

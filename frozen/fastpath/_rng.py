@@ -9,6 +9,26 @@ board: it allocates, and is not for timed code.
 from array import array
 
 
+def filled(typecode, n, value):
+    # An array of n items of typecode ("h", "B", ...) all equal to value, made at its size (a
+    # heap holds one nearly its size): MicroPython fills it from a range without a second
+    # buffer, keeping each item's low bits; CPython, which checks the range, from zero bytes.
+    # Then doubling copies of the first item.
+    try:
+        a = array(typecode, range(n))
+    except OverflowError:
+        a = array(typecode, bytes(n * len(bytes(array(typecode, [0])))))
+    m = memoryview(a)
+    if n:
+        m[0] = value
+    k = 1
+    while k < n:
+        c = min(k, n - k)
+        m[k:k + c] = m[0:c]
+        k += c
+    return a
+
+
 class Rng:
     def __init__(self, seed):
         self.x = seed & 0x7FFFFFFF
@@ -27,12 +47,16 @@ class Rng:
         return (self.next() << 1 | self.next() & 1) & 0xFFFFFFFF
 
     def bytes(self, n):
-        # n pseudo-random bytes (bits 16..23 of each number: the LCG's low bits are weak).
-        return bytearray((self.next() >> 16) & 0xFF for _ in range(n))
+        # n pseudo-random bytes (bits 16..23 of each number: the LCG's low bits are weak), in
+        # a bytearray made at its size: no growing, so a heap holds one nearly its size.
+        b = bytearray(n)
+        for i in range(n):
+            b[i] = (self.next() >> 16) & 0xFF
+        return b
 
     def halves(self, n):
         # n values 0..32767 in an array('h').
-        a = array("h", bytes(2 * n))
+        a = filled("h", n, 0)
         for i in range(n):
             a[i] = self.next() >> 16
         return a
@@ -40,7 +64,7 @@ class Rng:
     def q15(self, n):
         # n Q15 samples in an array('h'); one in four is an extreme (-32768, 32767, -1 or 0),
         # where saturation and overflow live.
-        a = array("h", bytes(2 * n))
+        a = filled("h", n, 0)
         for i in range(n):
             v = self.next()
             a[i] = (-32768, 32767, -1, 0)[v & 3] if v & 0x30 == 0 else ((v >> 8) & 0xFFFF) - 32768

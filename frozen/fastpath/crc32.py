@@ -23,6 +23,9 @@ PEERS = ("binascii.crc32",)  # MicroPython's own, benchmarked beside the rungs
 # faster than other.
 GOALS = (("c", 3.0), ("viper", 20.0), ("c", "x", "binascii.crc32", 2.5))
 NO_ALLOC = ()  # a CRC of 2**30 or more is a long int on a 32-bit board: every rung allocates
+# Sizes where a rung changes path (the tests' boundary cases): viper and C take 16-byte
+# blocks after an aligning head, then words or bytes; asm takes words.
+EDGE_SIZES = (3, 4, 16, 32, 64)
 
 _POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
 

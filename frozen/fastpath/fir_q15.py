@@ -23,6 +23,10 @@ FLOOR = (0.75, "SMLALD: 2 MACs an instruction = 0.5 a tap; plus loads, each LDRD
          "feeding 4 outputs kept in registers: 0.25")
 GOALS = (("c", 1.2), ("asm", 4.0), ("viper", 25.0))  # emulator instructions per tap, at most
 NO_ALLOC = ("native", "viper", "asm", "c")
+# Sizes where a rung changes path (the tests' boundary cases): with nx = n + 1 samples and
+# now and then as many taps, C pairs outputs and takes taps by 4 (nh & 3 picks the loop),
+# viper by 8.
+EDGE_SIZES = (3, 4, 7, 8, 16)
 
 _ROUND = const(0x4000)  # half of 2**15: rounds the >> 15 to nearest
 _MAX = const(32767)
@@ -47,14 +51,14 @@ def workload():
 
 
 def sample(r, n):
-    # Valid arguments from the generator r, for the tests and the fuzzer: x of nx = 1..101
-    # samples (n + 1, at most 101), as many taps now and then, else 1..48; y has room for
-    # 0..2 outputs more than the nx - nh + 1 written.
-    from array import array
+    # Valid arguments from the generator r, for the tests and the fuzzer: x of nx = n + 1
+    # samples, as many taps now and then, else 1..48; y has room for 0..2 outputs more than
+    # the nx - nh + 1 written.
+    from ._rng import filled
 
-    nx = min(n, 100) + 1
+    nx = n + 1
     nh = nx if r.below(10) == 0 else 1 + r.below(min(nx, 48))
-    return r.q15(nx), r.q15(nh), array("h", [0x1234] * (nx - nh + 1 + r.below(3)))
+    return r.q15(nx), r.q15(nh), filled("h", nx - nh + 1 + r.below(3), 0x1234)
 
 
 def _check_args(x, h, y):

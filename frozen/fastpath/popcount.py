@@ -20,6 +20,9 @@ FLOOR = (1.4, "no popcount instruction: Harley-Seal carry-save adders (5 logic o
          "a word), a SWAR count per 16 words, LDM loads: ~5.5 a word")
 GOALS = (("c", 1.75),)  # emulator instructions per byte, at most
 NO_ALLOC = ("native", "viper", "asm", "c")
+# Sizes where a rung changes path (the tests' boundary cases): C takes 32-byte blocks of
+# carry-save adders, viper and asm words, after an aligning head.
+EDGE_SIZES = (3, 4, 32, 64)
 
 
 def workload():

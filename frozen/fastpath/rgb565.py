@@ -20,6 +20,9 @@ FLOOR = (4.0, "2 pixels an instruction in halfword lanes: 3 PKHBT gathers, ~4 ma
          "merges, 1 REV16 a pair; 12 bytes in, 8 out a 4 pixels by LDM/STM")
 GOALS = (("c", 4.5), ("viper", 30.0))  # emulator instructions per pixel, at most
 NO_ALLOC = ("native", "viper", "asm", "c")
+# Sizes where a rung changes path (the tests' boundary cases): viper takes 4 pixels a
+# pass, C 4-pixel quads and 12 pixels an LDM, 48 a loop pass.
+EDGE_SIZES = (4, 12, 48, 96)
 
 
 def workload():
@@ -30,8 +33,11 @@ def workload():
 
 
 def sample(r, n):
-    # Valid arguments of n pixels from the generator r, for the tests and the fuzzer.
-    return r.bytes(3 * n), bytearray(b"\x2a" * (2 * n))
+    # Valid arguments of n pixels from the generator r, for the tests and the fuzzer: dst an
+    # array("B") made at its size, every byte 0x2A.
+    from ._rng import filled
+
+    return r.bytes(3 * n), filled("B", 2 * n, 0x2A)
 
 
 def _check_args(src, dst):

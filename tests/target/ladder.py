@@ -11,6 +11,7 @@
 # Prints one line per rung ("RUNG name") and one repr()'d result per case under it:
 # (return value, raw bytes of each output, guards intact) or ("TypeError", message).
 
+import gc
 import sys
 
 import fastpath
@@ -21,6 +22,9 @@ EDGE = None  # set by the sender: an EdgeArena on the sanitizer build
 
 
 def kernel_module(name):
+    # The module of kernel name (or name itself: a declaration of another kind).
+    if not isinstance(name, str):
+        return name
     __import__("fastpath." + name)
     return sys.modules["fastpath." + name]
 
@@ -113,20 +117,175 @@ def cases(name, seed, count, limit=300):
         yield args, outputs, guards
 
 
+# The boundary cases: the sizes and values where 32-bit code breaks, from a kernel's
+# declaration. Sizes n of sample(r, n): 0, 1, 2, each of the kernel's EDGE_SIZES (where a loop
+# changes path) with its neighbours, and the long sizes the host asks for (64 KiB of input,
+# and about the largest the target's heap holds: long_sizes()). Each crossed with every input
+# buffer as sampled, all 0x00 and all 0xFF (q15 also all 0x7FFF and all 0x8000, where sums
+# overflow), and each u32 argument over U32_EDGES, each count over 0 and 1, both with the
+# kernel's own EDGE_VALUES for that argument (where a reduction happens, the largest allowed).
+U32_EDGES = (0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)
+FILLS = {"buffer": (0x00, 0xFF), "bytes": (0x00, 0xFF), "q15": (0, -1, 0x7FFF, -0x8000)}
+# An output of more bytes than this is printed as its length and CRC-32 (digest()).
+PRINTED = 256
+
+
+def _inputs(module):
+    # [(position, kind)] of the buffers a kernel reads.
+    return [(i, a[1]) for i, a in enumerate(module.ARGS) if a[1] in FILLS]
+
+
+def _values(module):
+    # [(position, values)] of the int arguments: their edges and the kernel's own.
+    own = getattr(module, "EDGE_VALUES", {})
+    out = []
+    for i, a in enumerate(module.ARGS):
+        edges = U32_EDGES if a[1] == "u32" else (0, 1) if a[1] == "count" else None
+        if edges is not None:
+            out.append((i, edges + tuple(own.get(a[0], ()))))
+    return out
+
+
+def nbytes(obj):
+    # The size of a buffer in bytes, without copying it.
+    m = memoryview(obj)
+    return len(m) * len(bytes(m[:1]))
+
+
+def _filled(obj, value):
+    # obj with every item set to value: in place (no second buffer of its size), by doubling
+    # copies; a read-only obj (bytes) as a bytearray of its size.
+    try:
+        m = memoryview(obj)
+        if len(m):
+            m[0] = value
+    except TypeError:
+        return bytearray(bytes([value]) * len(obj))
+    k, n = 1, len(m)
+    while k < n:
+        c = min(k, n - k)
+        m[k:k + c] = m[0:c]
+        k += c
+    return obj
+
+
+def _largest():
+    # About the largest bytearray the heap can hand out now, in bytes.
+    gc.collect()
+    lo, hi = 0, gc.mem_free() + 1
+    while hi - lo > 256:
+        mid = (lo + hi) // 2
+        try:
+            bytearray(mid)  # made and dropped: the collection below frees it
+            lo = mid
+        except MemoryError:
+            hi = mid
+        gc.collect()
+    return lo
+
+
+def long_sizes(name):
+    # The long sizes n for kernel name on this target: the first with at least 64 KiB of
+    # input, then about the largest whose buffers the heap holds at once (half of it, and 3/4
+    # of its largest free piece: the generator's state, a long int, stays live somewhere in
+    # between; at most 4x the first), as far as the heap allows; none for a kernel that
+    # reads no buffer.
+    module = kernel_module(name)
+    if not _inputs(module):
+        return []
+    if isinstance(name, str):
+        fastpath.KERNELS[name]  # its rungs loaded first: they stay where they are
+    args = module.sample(Rng(1), 64)
+    size_in = sum(nbytes(args[i]) for i, _ in _inputs(module) if i < len(args))
+    sizes = [nbytes(a) for a in args if not isinstance(a, int)]
+    args = None
+    largest = _largest()
+    first = (65536 * 64 + size_in - 1) // size_in
+    most = min(4 * first, gc.mem_free() // 2 * 64 // sum(sizes),
+               largest * 3 // 4 * 64 // max(sizes))
+    return [n for n in (first, most) if n <= most]
+
+
+def boundary(name, sizes, short=True):
+    # (args, outputs, guards) of the boundary cases of kernel name (see above); sizes: the
+    # long ones, whose buffers are passed as made (no copy in another form: the heap holds
+    # one of each); short: also the others.
+    module = kernel_module(name)
+    inputs = _inputs(module)
+    values = _values(module)
+    outputs = [i for i, spec in enumerate(module.ARGS) if spec[1].endswith("_out")]
+    ns = {0, 1, 2}
+    for e in getattr(module, "EDGE_SIZES", ()):
+        ns |= {e - 1, e, e + 1}
+    fills = max([len(FILLS[k]) for _, k in inputs] + [0])
+    combos = max([len(v) for _, v in values] + [1])
+    for n in (sorted(ns) if short else []) + list(sizes):
+        long = n in sizes
+        # 0: as sampled. A long size: as sampled with the values' first edges, and with the
+        # kind's last fill (all 0xFF, all -0x8000) and the values' last edges (2**32-1).
+        for f in (0, fills) if long and fills else range(fills + 1):
+            for j in ((combos - 1) * (f > 0),) if long else range(combos):
+                r = Rng(n * 131 + f * 17 + j)
+                if EDGE is not None:
+                    EDGE.reset()
+                args = list(module.sample(r, n))
+                for i, kind in inputs:
+                    if f and i < len(args):
+                        args[i] = _filled(args[i], FILLS[kind][(f - 1) % len(FILLS[kind])])
+                for i, vs in values:
+                    while len(args) <= i:
+                        args.append(module.ARGS[len(args)][2])
+                    args[i] = vs[j % len(vs)]
+                guards = []
+                if not long:
+                    for i, spec in enumerate(module.ARGS[:len(args)]):
+                        args[i] = vary(r, spec[1], args[i], guards)
+                yield args, outputs, guards
+                args = guards = None
+                if long:
+                    gc.collect()  # the heap holds one long case at a time (see run())
+
+
+def digest(buf):
+    # (length, CRC-32) of a buffer's bytes: what a long output prints instead of them.
+    try:
+        from binascii import crc32
+    except ImportError:
+        crc32 = None
+    if crc32 is None:  # a port without it: zlib's CRC-32 in Python, over a copy
+        c = 0xFFFFFFFF
+        for b in bytes(buf):
+            c ^= b
+            for _ in range(8):
+                c = (c >> 1) ^ (0xEDB88320 if c & 1 else 0)
+        return (len(bytes(buf)), c ^ 0xFFFFFFFF)
+    return (nbytes(buf), crc32(buf) & 0xFFFFFFFF)
+
+
 def outcome(f, args, outputs, guards):
     # What a call did, as a value both sides can compare.
     try:
         ret = f(*args)
     except Exception as e:  # a wrong exception is a result like any other
         return (type(e).__name__, str(e))
-    return (ret, [bytes(args[i]) for i in outputs], all(g() for g in guards))
+    out = []
+    for i in outputs:
+        b = args[i]
+        out.append(bytes(b) if nbytes(b) <= PRINTED else digest(b))
+    return (ret, out, all(g() for g in guards))
 
 
-def run(name, seed, count, limit=300):
-    # Every rung of kernel name on the same cases, built afresh for each rung.
+def run(name, seed, count, limit=300, sizes=None, short=True, skip=()):
+    # Every rung of kernel name (but those in skip) on the same cases, built afresh for each
+    # rung: count seeded cases, or with sizes the boundary cases (short: also the short ones).
     rungs = fastpath.KERNELS[name]
     for tier in fastpath.TIERS:
-        if tier in rungs:
+        if tier in rungs and tier not in skip:
             print("RUNG", tier)
-            for args, outputs, guards in cases(name, seed, count, limit):
+            made = cases(name, seed, count, limit) if sizes is None else \
+                boundary(name, sizes, short)
+            for args, outputs, guards in made:
                 print(repr(outcome(rungs[tier], args, outputs, guards)))
+                # Emptied, not only dropped: the generator's stack may still hold the list,
+                # and the next long case needs the room of this one's buffers.
+                del args[:]
