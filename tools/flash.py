@@ -401,7 +401,8 @@ def enter_bootloader(port, host=None, what="bootloader"):
     if transport is None:
         raise FlashError(
             "bootloader: cannot open {}; is the board connected (and the port not held by "
-            "another program such as a REPL)?".format(port)
+            "another program such as a REPL, or ModemManager for a few seconds after the "
+            "board appears: see its udev rule in docs/flashing.md)?".format(port)
         )
     try:
         transport.enter_raw_repl(soft_reset=False)
