@@ -400,9 +400,11 @@ def profile(c, kernel, rung, target="qemu", top=25, json=None):
         "port": "serial port of a Pyboard running MicroPython: put it into DFU mode, flash, "
         "verify, wait for it to come back and check that it runs the firmware just built",
         "test": "with --port: then run the device test suite and the device bench on it",
+        "force": "write an image even where it overwrites the board's filesystem (sectors "
+        "1-4, 0x08004000-0x0801ffff): its files are lost",
     }
 )
-def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False):
+def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False, force=False):
     """Check a .dfu image, write it to a Pyboard in DFU mode and read it back (dfu-util, else
     pydfu); with --port, from a running board to a verified, identified (and --test: tested)
     firmware in one command."""
@@ -424,11 +426,13 @@ def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False):
     pydfu = layout.micropython / "tools" / "pydfu.py"
     try:
         if not port:
-            flashing.flash(path, pydfu=pydfu, dry_run=dry_run, verify_write=verify)
+            flashing.flash(path, pydfu=pydfu, dry_run=dry_run, verify_write=verify,
+                           force=force)
             return
-        # The identity the build wrote beside the image (tools/identity.py).
-        flashing.flash_board(port, path, expected=identity.read_json(
-            path.with_name(identity.JSON)), pydfu=pydfu)
+        # The identity the build wrote beside the image (tools/identity.py). The board may
+        # come back on another port (another program holds the old one).
+        _, port = flashing.flash_board(port, path, expected=identity.read_json(
+            path.with_name(identity.JSON)), pydfu=pydfu, force=force)
     except flashing.FlashError as e:
         raise Exit(str(e))
     if test:

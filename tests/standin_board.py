@@ -16,6 +16,19 @@ It shares DIR with tests/standin_dfu_util.py, so the two play one board:
   the firmware it "runs"; the JSON null for a fastpath package without BUILD, no file for
   no fastpath package at all). With --after qemu the rebooted board is the emulator instead:
   PATH then links to a QEMU running ELF, a real MicroPython to run the device suite on.
+
+What a Linux desktop does to a board, on request (DIR/serial.json, written by launch()):
+- "ports": [PATH, ACM1, ...]: each boot after the first takes the next name, as the kernel
+  gives a re-enumerated board ttyACM1 while a program still holds ttyACM0;
+- "by_id": a folder where each boot links the board's udev name
+  (usb-MicroPython_..._<serial>-if01) to its current port, as /dev/serial/by-id;
+- "at_probe": after each reboot, the first command the raw REPL receives has ModemManager's
+  "AT\r" probe written into it (MicroPython's CDC interface declares AT commands): a
+  SyntaxError on the board;
+- "soft_reset": false: the REPL answers Ctrl-C but not a soft reset (Ctrl-D).
+machine.reset() reboots it (and counts in DIR/resets); machine.freq(hz) keeps hz for every
+later boot (RTC backup register BKP19R on PYBV11) and drops the USB link, which comes back
+after a moment, as reprogramming the PLL that clocks USB can do (docs/library/pyb.rst).
 """
 
 import argparse
@@ -34,20 +47,47 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 BANNER = b"raw REPL; CTRL-B to exit\r\n"
+BY_ID = "usb-MicroPython_Pyboard_Virtual_Comm_Port_in_FS_Mode_3276337B3234-if01"
 
 
 class _Bootloader(BaseException):
     """machine.bootloader() was called: the board leaves MicroPython."""
 
 
+class _Reset(BaseException):
+    """The board drops off USB and boots again (machine.reset(), a USB link lost)."""
+
+
+def options(state):
+    path = Path(state) / "serial.json"
+    found = {"ports": [], "by_id": None, "at_probe": False, "soft_reset": True}
+    if path.exists():
+        found.update(json.loads(path.read_text()))
+    return found
+
+
 def _modules(state):
     machine = types.ModuleType("machine")
+    clock = Path(state) / "freq"
 
     def bootloader():
         raise _Bootloader
 
+    def reset():
+        resets = Path(state) / "resets"
+        resets.write_text(str(int(resets.read_text()) + 1 if resets.exists() else 1))
+        raise _Reset
+
+    def freq(hz=None):
+        if hz is None:
+            hz = int(clock.read_text()) if clock.exists() else 168_000_000
+            return (hz, hz, hz // 4, hz // 2)
+        clock.write_text(str(hz))
+        raise _Reset
+
     machine.bootloader = bootloader
-    machine.freq = lambda: (168_000_000, 168_000_000, 42_000_000, 84_000_000)
+    machine.reset = reset
+    machine.freq = freq
     utime = types.ModuleType("time")
     utime.sleep_ms = lambda ms: time.sleep(ms / 1000)
     usys = types.ModuleType("sys")
@@ -69,15 +109,17 @@ class Repl:
     thread: as on a board, Ctrl-C interrupts running code (KeyboardInterrupt), and other
     bytes wait until it is done."""
 
-    def __init__(self, fd, state):
+    def __init__(self, fd, state, at_probe=False, soft_reset=True):
         self.fd = fd
+        self.at_probe = at_probe
+        self.soft_reset = soft_reset
         self.raw = False
         self.buf = b""
         self.mods = _modules(state)
         self.globals = self._fresh()
         self.running = None  # the thread running the last command
         self.pending = b""
-        self.left = False  # machine.bootloader() ran
+        self.left = None  # "dfu" after machine.bootloader(), "reset" after a reset
 
     def _fresh(self):
         real_import = __import__
@@ -137,13 +179,22 @@ class Repl:
                 self.buf = b""
             elif c == b"\x04":
                 if not self.buf:
+                    if not self.soft_reset:
+                        continue
                     self.globals = self._fresh()
                     self.write(b"MPY: soft reboot\r\n" + BANNER + b">")
                     continue
                 self.write(b"OK")
                 code, self.buf = self.buf.decode(), b""
+                if self.at_probe:  # "AT\r" lands inside the command: a SyntaxError
+                    self.at_probe = False
+                    i = code.find("(") + 1
+                    code = code[:i] + "AT\r" + code[i:]
                 self.running = threading.Thread(target=self._exec, args=(code,), daemon=True)
                 self.running.start()
+                # A board runs a short command (machine.reset()) in microseconds, before the
+                # host's next Ctrl-C can reach it; CPython takes milliseconds: let it finish.
+                self.running.join(0.05)
             else:
                 self.buf += c
 
@@ -153,7 +204,10 @@ class Repl:
             with redirect_stdout(out):
                 exec(compile(code, "<stdin>", "exec"), self.globals)
         except _Bootloader:
-            self.left = True
+            self.left = "dfu"
+            return
+        except _Reset:
+            self.left = "reset"
             return
         except BaseException as e:
             tb = traceback.extract_tb(e.__traceback__)[-1]
@@ -171,12 +225,20 @@ def _link(port, target):
     tmp.replace(port)  # atomic: the port appears whole
 
 
-def serve(port, state):
-    """One boot of MicroPython: answer on port until machine.bootloader()."""
+def serve(port, state, boot=0):
+    """One boot of MicroPython: answer on port until machine.bootloader() ("dfu") or a reset
+    ("reset"); which of the two."""
+    opts = options(state)
+    if opts["ports"]:
+        port = opts["ports"][min(boot, len(opts["ports"]) - 1)]
     master, slave = os.openpty()
     tty.setraw(slave)
     _link(port, os.ttyname(slave))
-    repl = Repl(master, state)
+    by_id = Path(opts["by_id"]) / BY_ID if opts["by_id"] else None
+    if by_id:
+        _link(by_id, port)
+    repl = Repl(master, state, at_probe=opts["at_probe"] and boot > 0,
+                soft_reset=opts["soft_reset"])
     try:
         while not repl.left:
             ready, _, _ = select.select([master], [], [], 0.05)
@@ -189,9 +251,13 @@ def serve(port, state):
             repl.busy()
     finally:
         Path(port).unlink(missing_ok=True)  # off the bus first, then the bootloader
-        (Path(state) / "board").write_text("dfu")
+        if by_id:
+            by_id.unlink(missing_ok=True)
+        if repl.left != "reset":
+            (Path(state) / "board").write_text("dfu")
         os.close(master)
         os.close(slave)
+    return repl.left
 
 
 def wait_for_app(state):
@@ -200,11 +266,14 @@ def wait_for_app(state):
     time.sleep(0.5)  # the firmware starts and USB enumerates
 
 
-def launch(state, port, after="python", firmware=None):
-    """Start the stand-in as a process and wait for its port; the Popen."""
+def launch(state, port, after="python", firmware=None, **opts):
+    """Start the stand-in as a process and wait for its port; the Popen. opts go to
+    DIR/serial.json (see above): ports, by_id, at_probe, soft_reset."""
     import subprocess
 
     (Path(state) / "board").write_text("app")
+    if opts:
+        (Path(state) / "serial.json").write_text(json.dumps(opts, default=str))
     cmd = [sys.executable, __file__, "--state", str(state), "--port", str(port), "--after",
            after] + (["--firmware", str(firmware)] if firmware else [])
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
@@ -225,12 +294,16 @@ def main():
     parser.add_argument("--firmware")
     args = parser.parse_args()
     (Path(args.state) / "board").write_text("app")
-    serve(args.port, args.state)
-    wait_for_app(args.state)
-    if args.after == "python":
-        while True:
-            serve(args.port, args.state)
-            wait_for_app(args.state)
+    boot = 0
+    while True:
+        left = serve(args.port, args.state, boot)
+        boot += 1
+        if left == "reset":
+            time.sleep(0.3)  # the board boots and enumerates again
+            continue
+        wait_for_app(args.state)
+        if args.after != "python":
+            break
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tools.targets import QemuTarget
 

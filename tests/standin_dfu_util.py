@@ -7,7 +7,14 @@ can. Its state is a folder (--state):
 
     board        "dfu" (in DFU mode), "app" (running its firmware) or "gone" (off the bus)
     listing      if present, what -l prints instead of the board's own listing
-    config.json  {"version": "0.11" or "0.9" (0.9 prints "done parsing" in lowercase),
+    config.json  {"version": "0.11" or "0.9" (0.9 prints "done parsing" in lowercase, and
+                  a device it may not open without the reason),
+                  "denied": the first N listings (-1: all) cannot open the board (udev has
+                  not applied the rule's permissions yet, or there is no rule): it is left
+                  out of the list with dfu-util's warning,
+                  "other_denied": true (another DFU-class device, a Bluetooth adapter's
+                  runtime DFU interface, that the user may not open; listed even with -d,
+                  the worst case),
                   "corrupt": [element, offset] (that byte is written wrong),
                   "cut": element (the board drops off the bus halfway through it),
                   "leave": "ok" or "error" (the leave request ends in exit 74, as the
@@ -34,12 +41,22 @@ LISTING = (
     'name="@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg", serial="3276337B3234"\n'
 )
 EX_USAGE, EX_CANTCREAT, EX_IOERR = 64, 73, 74
+BLUETOOTH = ("8087:0a2b", 3)  # an Intel Bluetooth adapter: id, devnum
+
+
+def cannot_open(usb_id, devnum, old):
+    # dfu-util's warnx() from probe_devices(); 0.9 gives no devnum and no reason.
+    if old:
+        return "dfu-util: Cannot open DFU device {}\n".format(usb_id)
+    return "dfu-util: Cannot open DFU device {} found on devnum {} (LIBUSB_ERROR_ACCESS)\n" \
+        .format(usb_id, devnum)
 
 
 class Board:
     def __init__(self, state):
         self.dir = Path(state)
-        self.config = {"version": "0.11", "corrupt": None, "cut": None, "leave": "ok"}
+        self.config = {"version": "0.11", "corrupt": None, "cut": None, "leave": "ok",
+                       "denied": 0, "other_denied": False}
         path = self.dir / "config.json"
         if path.exists():
             self.config.update(json.loads(path.read_text()))
@@ -142,6 +159,27 @@ def upload(board, path, options):
     return leave(board) if "leave" in options else 0
 
 
+def list_devices(board):
+    old = board.config["version"] == "0.9"
+    if board.config["other_denied"]:
+        sys.stderr.write(cannot_open(*BLUETOOTH, old))
+    listing = board.dir / "listing"
+    if listing.exists():
+        sys.stdout.write(listing.read_text())
+        return 0
+    if board.state != "dfu":
+        return 0
+    polls = board.dir / "polls"
+    n = int(polls.read_text()) + 1 if polls.exists() else 1
+    polls.write_text(str(n))
+    denied = board.config["denied"]
+    if denied == -1 or n <= denied:
+        sys.stderr.write(cannot_open("0483:df11", 7, old))
+    else:
+        sys.stdout.write(LISTING)
+    return 0
+
+
 def main(argv):
     state = argv[argv.index("--state") + 1]
     args = argv[: argv.index("--state")] + argv[argv.index("--state") + 2 :]
@@ -150,12 +188,7 @@ def main(argv):
         f.write(json.dumps(args) + "\n")
     print("dfu-util {}\n".format(board.config["version"]))
     if "-l" in args:
-        listing = board.dir / "listing"
-        if listing.exists():
-            sys.stdout.write(listing.read_text())
-        elif board.state == "dfu":
-            sys.stdout.write(LISTING)
-        return 0
+        return list_devices(board)
     options = args[args.index("-s") + 1].split(":") if "-s" in args else []
     # 0.10 and later take -s alone ("DfuSe command mode"); 0.9 wants -D or -U.
     command_mode = options and board.config["version"] != "0.9"

@@ -224,3 +224,110 @@ def test_tables_in_flash_hold_the_crc_steps(module):
     for j, plane in enumerate(planes):
         assert isinstance(plane, bytes)
         assert list(plane) == [(v >> (8 * j)) & 0xFF for v in want], j
+
+
+# --- the hw rung's clock enable, on a model of the Pyboard's registers -----------------------
+
+RCC, AHB1ENR, CRCEN = 0x40023800, 0x30, 12  # RM0090: RCC base, AHB1ENR offset, its CRC bit
+CRC_BASE, CRC_DR, CRC_CR = 0x40023000, 0x00, 0x08  # RM0090: the CRC unit
+
+
+def bit_band(address, bit):
+    # ARMv7-M bit-banding: each bit of the peripheral region 0x40000000-0x400FFFFF has a word
+    # in 0x42000000-0x43FFFFFF; a store there sets or clears that one bit, atomically.
+    return 0x42000000 + (address - 0x40000000) * 32 + bit * 4
+
+
+class Registers:
+    """machine.mem32 on a model of the registers the hw rung touches: RCC_AHB1ENR (and its
+    bit-band alias) and the CRC unit, which ignores writes while its clock is off. Every
+    access is logged as ("r"|"w", address)."""
+
+    def __init__(self):
+        self.ahb1enr = 0x00100000  # some other clock on (CCM RAM's)
+        self.unit = CrcUnit()
+        self.log = []
+
+    def __getitem__(self, address):
+        self.log.append(("r", address))
+        if address == RCC + AHB1ENR:
+            return self.ahb1enr
+        if address == CRC_BASE + CRC_DR:
+            return self.unit.dr
+        raise AssertionError("read of 0x{:08x}".format(address))
+
+    def __setitem__(self, address, value):
+        self.log.append(("w", address))
+        if address == RCC + AHB1ENR:
+            self.ahb1enr = value
+        elif 0x42000000 <= address < 0x44000000:
+            word, bit = divmod((address - 0x42000000) // 4, 32)  # the n-th bit of the region
+            assert 0x40000000 + 4 * word == RCC + AHB1ENR and value in (0, 1), hex(address)
+            self.ahb1enr = (self.ahb1enr & ~(1 << bit)) | (value << bit)
+        elif self.ahb1enr >> CRCEN & 1 == 0:
+            pass  # the unit is not clocked: the write is lost
+        elif address == CRC_BASE + CRC_CR:
+            if value & 1:
+                self.unit.reset()
+        elif address == CRC_BASE + CRC_DR:
+            self.unit.write(value)
+        else:
+            raise AssertionError("write of 0x{:08x}".format(address))
+
+
+def test_hw_rung_enables_its_clock_once_by_one_atomic_store(monkeypatch):
+    # An interrupt handler changes RCC_AHB1ENR too (ports/stm32/dma.c switches the DMA clocks
+    # there), so a read-modify-write from Python can be undone in between: the rung must set
+    # CRCEN by one store to its bit-band alias, once (at import), and never touch the
+    # register itself; with the clock on, the unit's model gives zlib's answer.
+    import sys
+    import types
+    import importlib.util
+
+    frozen_package()
+    board = importlib.import_module("fastpath.board")
+    monkeypatch.setattr(board, "NAME", "pyboard")
+    regs = Registers()
+    machine = types.ModuleType("machine")
+    machine.mem32 = regs
+    stm = types.ModuleType("stm")
+    stm.RCC, stm.RCC_AHB1ENR, stm.CRC, stm.CRC_DR, stm.CRC_CR = (
+        RCC, AHB1ENR, CRC_BASE, CRC_DR, CRC_CR)
+    thumb = types.ModuleType("fastpath_thumb.crc32")
+
+    def hw_words(data, words, dr):  # the asm loop's effect (test_rbit_word_feeder_...)
+        m = bytes(memoryview(data).cast("B"))
+        for i in range(words):
+            regs[dr] = rbit32(int.from_bytes(m[4 * i:4 * i + 4], "little"))
+
+    thumb.hw_words = hw_words
+    for name, mod in (("machine", machine), ("stm", stm), ("fastpath_thumb", types.ModuleType(
+            "fastpath_thumb")), ("fastpath_thumb.crc32", thumb)):
+        monkeypatch.setitem(sys.modules, name, mod)
+    spec = importlib.util.spec_from_file_location(
+        "fastpath._crc32_on_pyboard", importlib.import_module("fastpath.crc32").__file__)
+    pyb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pyb)
+    assert regs.log == [("w", bit_band(RCC + AHB1ENR, CRCEN))]
+    assert regs.ahb1enr == 0x00100000 | 1 << CRCEN  # the other clock left alone
+
+    t = struct.unpack("<256I", pyb.TABLE)
+
+    def tail(c, _table, data, start, n):  # the viper tail, in Python
+        m = bytes(memoryview(data).cast("B"))
+        for i in range(start, n):
+            c = t[(c ^ m[i]) & 0xFF] ^ (c >> 8)
+        return c
+
+    monkeypatch.setattr(pyb, "_tail", tail)
+    rng = random.Random(24)
+    del regs.log[:]
+    for n in (0, 1, 3, 4, 5, 64, 67):
+        data = bytes(rng.getrandbits(8) for _ in range(n))
+        crc = rng.choice((0, 1, 0xFFFFFFFF, rng.getrandbits(32)))
+        assert pyb.hw(data, crc) == zlib.crc32(data, crc)
+    assert all(address >= CRC_BASE and address < CRC_BASE + 0x400 for _, address in regs.log)
+
+
+def rbit32(v):
+    return int("{:032b}".format(v)[::-1], 2)

@@ -11,11 +11,13 @@ import sys
 import textwrap
 
 import pytest
+import standin_host
 from invoke_cli import run_task
 
 from tools import deploy as deploying
 from tools.settings import ROOT
 from tools.targets import QemuTarget, SerialTarget
+from tools.usbhost import Host, Mount, unmount_command
 
 FAKE_MPY_CROSS = """\
 #!{python}
@@ -239,8 +241,39 @@ def test_syntax_error_copies_nothing(tmp_path, mpy_cross):
 # --- on the emulator (or a board): copy, import, run ------------------------------------
 
 
+def drive_in_the_way(target, host=None):
+    """Why deploy would refuse on this target whatever the test does (the reason to skip it):
+    after ./inv flash --port --test the desktop mounts the rebooted board's drive."""
+    mount = (host or Host()).drive() if target.name == "device" else None
+    if mount is None:
+        return None
+    return ("this computer has the board's drive mounted at {}, and deploy refuses to be a "
+            "second writer: unmount it ({}) to run this test".format(mount.point,
+                                                                   unmount_command(mount)))
+
+
+@pytest.fixture
+def one_writer(target):
+    why = drive_in_the_way(target)
+    if why:
+        pytest.skip(why)
+
+
+def test_device_deploy_tests_skip_while_the_drive_is_mounted(tmp_path):
+    device, qemu = SerialTarget("/dev/ttyACM0"), SerialTarget("/dev/pts/3")
+    device.name, qemu.name = "device", "qemu"
+    mounted = standin_host.host(tmp_path, mounted="sdb1")
+    assert drive_in_the_way(device, mounted) == (
+        "this computer has the board's drive mounted at /media/me/4A21-0000, and deploy "
+        "refuses to be a second writer: unmount it (udisksctl unmount -b {}) to run this "
+        "test".format(tmp_path / "dev" / "sdb1"))
+    assert drive_in_the_way(qemu, mounted) is None
+    (tmp_path / "clear").mkdir()
+    assert drive_in_the_way(device, standin_host.host(tmp_path / "clear")) is None
+
+
 @pytest.mark.targets("qemu", "device")
-def test_deploy_copy_import_run(target, port, tmp_path, layout):
+def test_deploy_copy_import_run(target, port, one_writer, tmp_path, layout):
     elf = layout.out("qemu") / "firmware.elf"
     firmware = elf.stat().st_mtime_ns if elf.exists() else None
     src = module(tmp_path / "fp_deploy_probe.py", """\
@@ -279,7 +312,7 @@ def test_deploy_copy_import_run(target, port, tmp_path, layout):
 
 
 @pytest.mark.targets("qemu", "device")
-def test_deploy_run_failure_is_one_message(target, port, tmp_path):
+def test_deploy_run_failure_is_one_message(target, port, one_writer, tmp_path):
     src = module(tmp_path / "fp_deploy_raises.py", "def f():\n    raise ValueError('boom')\n")
     r = run_task("deploy", "--port", port, str(src), "--run", "import fp_deploy_raises\n"
             "fp_deploy_raises.f()")
@@ -372,12 +405,14 @@ def _mounts(tmp_path, *lines):
     return path
 
 
+def _host(tmp_path, mounts="none", by_label="none", volumes="none"):
+    return Host(mounts=tmp_path / mounts, disk_by_id=tmp_path / "none",
+                by_label=tmp_path / by_label, volumes=tmp_path / volumes)
+
+
 def test_flash_drive_found_by_mount_point(tmp_path):
-    mounts = _mounts(tmp_path, "/dev/sda2 / ext4 rw 0 0",
-                     "/dev/sdb1 /media/me/PYBFLASH vfat rw,nosuid 0 0")
-    found = deploying.mounted_flash_drive(mounts=mounts, by_label=tmp_path / "none",
-                                          volumes=tmp_path / "none")
-    assert found == "/media/me/PYBFLASH"
+    _mounts(tmp_path, "/dev/sda2 / ext4 rw 0 0", "/dev/sdb1 /media/me/PYBFLASH vfat rw,nosuid 0 0")
+    assert _host(tmp_path, mounts="mounts").drive() == ("/dev/sdb1", "/media/me/PYBFLASH")
 
 
 def test_flash_drive_found_by_label(tmp_path):
@@ -388,28 +423,38 @@ def test_flash_drive_found_by_label(tmp_path):
     labels = tmp_path / "by-label"
     labels.mkdir()
     (labels / "PYBFLASH").symlink_to(dev / "sdc1")
-    mounts = _mounts(tmp_path, "{} /mnt/my\\040board vfat rw 0 0".format(dev / "sdc1"))
-    found = deploying.mounted_flash_drive(mounts=mounts, by_label=labels,
-                                          volumes=tmp_path / "none")
-    assert found == "/mnt/my board"
+    _mounts(tmp_path, "{} /mnt/my\\040board vfat rw 0 0".format(dev / "sdc1"))
+    found = _host(tmp_path, mounts="mounts", by_label="by-label").drive()
+    assert found == (str(dev / "sdc1"), "/mnt/my board")
+
+
+@pytest.mark.parametrize("mounted", ["sdb1", "sdb"])
+def test_drive_found_by_usb_identity(tmp_path, mounted):
+    # No label to go by (a /flash made with VfsFat.mkfs, or the SD card the board offers
+    # instead): udev's by-id name, from MicroPython's SCSI inquiry strings, finds it.
+    host = standin_host.host(tmp_path, mounted=mounted, point="/media/me/NO NAME",
+                             other=["/dev/sdc1 /media/me/USBSTICK vfat rw 0 0"])
+    assert host.drive() == Mount(str(tmp_path / "dev" / mounted), "/media/me/NO NAME")
+    (tmp_path / "unmounted").mkdir()
+    assert standin_host.host(tmp_path / "unmounted", other=[
+        "/dev/sdc1 /media/me/USBSTICK vfat rw 0 0"]).drive() is None  # only another stick
 
 
 def test_flash_drive_found_on_macos(tmp_path):
     (tmp_path / "Volumes" / "PYBFLASH").mkdir(parents=True)
-    found = deploying.mounted_flash_drive(mounts=tmp_path / "none", by_label=tmp_path / "none",
-                                          volumes=tmp_path / "Volumes")
-    assert found == str(tmp_path / "Volumes" / "PYBFLASH")
+    assert _host(tmp_path, volumes="Volumes").drive() == (
+        None, str(tmp_path / "Volumes" / "PYBFLASH"))
 
 
 def test_no_flash_drive_mounted(tmp_path):
-    mounts = _mounts(tmp_path, "/dev/sdb1 /media/me/USBSTICK vfat rw 0 0")
-    assert deploying.mounted_flash_drive(mounts=mounts, by_label=tmp_path / "none",
-                                         volumes=tmp_path / "none") is None
+    _mounts(tmp_path, "/dev/sdb1 /media/me/USBSTICK vfat rw 0 0")
+    assert _host(tmp_path, mounts="mounts").drive() is None
 
 
 def test_two_writers_are_refused():
     with pytest.raises(deploying.DeployError) as e:
-        deploying.check_two_writers("VCP+MSC", "/media/me/PYBFLASH", "/dev/ttyACM0")
+        deploying.check_two_writers("VCP+MSC", Mount("/dev/sdb1", "/media/me/PYBFLASH"),
+                                    "/dev/ttyACM0")
     assert str(e.value) == (
         "deploy: the board on /dev/ttyACM0 shows its filesystem as a USB drive, and this "
         "computer has it mounted at /media/me/PYBFLASH; deploy writes it from the board, and "
@@ -420,8 +465,9 @@ def test_two_writers_are_refused():
 
 def test_one_writer_goes_ahead():
     said = []
-    deploying.check_two_writers("VCP", "/media/me/PYBFLASH", "P", echo=said.append)
-    deploying.check_two_writers(None, "/media/me/PYBFLASH", "P", echo=said.append)  # emulator
+    mount = Mount("/dev/sdb1", "/media/me/PYBFLASH")
+    deploying.check_two_writers("VCP", mount, "P", echo=said.append)
+    deploying.check_two_writers(None, mount, "P", echo=said.append)  # emulator
     assert said == []
     deploying.check_two_writers("VCP+MSC", None, "P", echo=said.append)  # cannot see a mount
     assert said == ["deploy: note: the board also offers its filesystem as a USB drive "
@@ -436,7 +482,8 @@ def test_deploy_refuses_while_the_drive_is_mounted(target, port, tmp_path, monke
     # The emulator has no USB: it plays a Pyboard in VCP+MSC mode whose drive is mounted.
     real = deploying._board_info
     monkeypatch.setattr(deploying, "_board_info", lambda t: dict(real(t), usb="VCP+MSC"))
-    monkeypatch.setattr(deploying, "mounted_flash_drive", lambda: "/media/me/PYBFLASH")
+    monkeypatch.setattr(deploying, "mounted_flash_drive",
+                        lambda: Mount("/dev/sdb1", "/media/me/PYBFLASH"))
     src = module(tmp_path / "fp_deploy_two.py", "X = 1\n")
     with pytest.raises(deploying.DeployError, match="has it mounted at /media/me/PYBFLASH"):
         deploying.deploy(port, [src], mpy_cross, echo=lambda s: None)

@@ -223,3 +223,29 @@ def test_address_past_flash_from_upstream_writer(upstream, tmp_path):
     data = write(upstream, tmp_path, [(0x08100000, b"x")])
     with pytest.raises(dfuse.DfuError, match=r"outside the STM32F405 flash"):
         dfuse.parse(data)
+
+
+# --- the board's filesystem ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("elements, clash", [
+    ([(0x08000000, b"\x01" * 0x4000)], None),  # sector 0, up to the filesystem
+    ([(0x08020000, b"\x01" * 64)], None),  # from sector 5 on
+    ([(0x08000000, b"\x01" * 0x4008)], "element 0 at 0x08000000-0x08004008"),
+    ([(0x08000000, b"\x01" * 8), (0x0801FFF8, b"\x02" * 16)], "element 1 at 0x0801fff8-"),
+    ([(0x08010000, b"\x01" * 8)], "element 0 at 0x08010000-0x08010008"),  # sector 4
+])
+def test_elements_in_the_filesystem_sectors(upstream, tmp_path, elements, clash):
+    # Sectors 1-4 (0x08004000-0x0801FFFF) hold /flash: a valid image that writes there wipes
+    # the user's files, so flash refuses it without --force.
+    dfu = dfuse.parse(write(upstream, tmp_path, elements))
+    found = dfuse.filesystem_clash(dfu)
+    if clash is None:
+        assert found is None
+    else:
+        assert found.startswith(clash)
+        assert found.endswith("writes the filesystem's sectors 0x08004000-0x08020000")
+
+
+def test_built_image_leaves_the_filesystem_alone(built):
+    assert dfuse.filesystem_clash(dfuse.parse(built)) is None

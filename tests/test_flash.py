@@ -12,16 +12,18 @@ import os
 import shlex
 import sys
 import textwrap
+import threading
 
 import pytest
 from invoke_cli import run_task
 import standin_board
+import standin_host
 from standin_dfu_util import elements
 
 from tools import flash as flashing
 from tools import kernels
 from tools.settings import ROOT
-from tools.targets import QemuTarget
+from tools.targets import DeviceTarget, QemuTarget, TargetTimeout
 
 STANDIN = ROOT / "tests" / "standin_dfu_util.py"
 FLASH_BASE = 0x08000000
@@ -32,7 +34,6 @@ LISTING = {
         Found DFU: [0483:df11] ver=2200, devnum=7, cfg=1, intf=0, path="1-1", alt=0, name="@Internal Flash", serial="A"
         Found DFU: [0483:df11] ver=2200, devnum=9, cfg=1, intf=0, path="1-2", alt=0, name="@Internal Flash", serial="B"
         """),  # noqa: E501
-    "denied": "Cannot open DFU device 0483:df11 found on devnum 7 (LIBUSB_ERROR_ACCESS)\n",
     # Another DFU device (not a Pyboard) does not count.
     "other": 'Found DFU: [1209:db42] ver=0100, devnum=4, cfg=1, intf=0, path="1-3", alt=0\n',
 }
@@ -59,7 +60,7 @@ class StandIn:
         return path.read_text().strip()
 
     def board(self, name):
-        """What dfu-util -l shows instead of the board: none, two, denied, other."""
+        """What dfu-util -l shows instead of the board: none, two, other."""
         (self.dir / "listing").write_text(LISTING[name])
 
     def config(self, **settings):
@@ -104,6 +105,7 @@ def image(built):
 
 
 DOWNLOAD = ["-a", "0", "-d", "0483:df11", "-D"]
+LIST = ["-l", "-d", "0483:df11"]  # only the Pyboard's bootloader
 
 
 def upload_call(address, length, leave=False):
@@ -178,7 +180,7 @@ def test_first_difference(want, got, at):
 def test_flash_writes_verifies_and_leaves(standin, built, image):
     r = run_task("flash", env=standin.env())
     assert r.returncode == 0, r.stderr
-    assert [without_files(c) for c in standin.calls()] == [["-l"], DOWNLOAD + [str(built)]] + [
+    assert [without_files(c) for c in standin.calls()] == [LIST, DOWNLOAD + [str(built)]] + [
         upload_call(a, len(d)) for a, d in image
     ] + [upload_call(FLASH_BASE, 4, leave=True)]
     for address, data in image:  # what the simulated flash holds is the image
@@ -194,7 +196,7 @@ def test_flash_writes_verifies_and_leaves(standin, built, image):
 def test_flash_without_verify_leaves_at_once(standin, built):
     r = run_task("flash", "--no-verify", env=standin.env())
     assert r.returncode == 0, r.stderr
-    assert standin.calls() == [["-l"], DOWNLOAD + [str(built), "-s", ":leave"]]
+    assert standin.calls() == [LIST, DOWNLOAD + [str(built), "-s", ":leave"]]
     assert "not verified" in r.stdout and "remove the BOOT0 jumper" in r.stdout
 
 
@@ -296,7 +298,7 @@ def test_no_board_in_dfu_mode(standin, built, listing):
     assert message.startswith("flash: no Pyboard in DFU mode")
     assert "connect 3V3 to BOOT0 and press RST" in message
     assert "machine.bootloader()" in message
-    assert standin.calls() == [["-l"]]  # looked, never downloaded
+    assert {tuple(c) for c in standin.calls()} == {tuple(LIST)}  # looked, never downloaded
 
 
 def test_two_boards_in_dfu_mode(standin, built):
@@ -306,16 +308,84 @@ def test_two_boards_in_dfu_mode(standin, built):
     assert one_line(r.stderr) == (
         "flash: 2 boards in DFU mode (USB paths 1-1, 1-2); unplug all but one"
     )
-    assert standin.calls() == [["-l"]]
+    assert standin.calls() == [LIST]
 
 
-def test_board_the_user_may_not_open(standin, built):
-    standin.board("denied")
+@pytest.mark.parametrize("version, says", [
+    ("0.11", "Cannot open DFU device 0483:df11 found on devnum 7 (LIBUSB_ERROR_ACCESS)"),
+    ("0.9", "Cannot open DFU device 0483:df11"),  # no reason, and not listed
+])
+def test_board_the_user_may_not_open(standin, built, version, says):
+    standin.config(version=version, denied=-1)
     r = run_task("flash", env=standin.env())
     assert r.returncode != 0
-    assert "LIBUSB_ERROR_ACCESS" in one_line(r.stderr)
-    assert "udev rule" in r.stderr
-    assert standin.calls() == [["-l"]]
+    assert one_line(r.stderr) == (
+        "flash: a board is in DFU mode but this user may not open it ({}); add the udev rule "
+        "in docs/flashing.md, or run flash with sudo".format(says))
+    assert standin.calls() and all(c == LIST for c in standin.calls())  # never downloaded
+
+
+@pytest.mark.parametrize("version", ["0.11", "0.9"])
+def test_another_dfu_device_the_user_may_not_open(standin, built, version):
+    # A Bluetooth adapter's runtime DFU interface the user may not open is not the board.
+    standin.config(version=version, other_denied=True)
+    r = run_task("flash", env=standin.env())
+    assert r.returncode == 0, r.stderr
+    assert "verified" in r.stdout and standin.state() == "app"
+
+
+def test_access_is_transient_until_the_deadline(standin, built):
+    # libusb lists a new device before udev has applied the rule's permissions: the first
+    # polls are refused, then the board opens.
+    standin.config(denied=3)
+    flashing.wait_for_dfu("dfu-util", str(standin.bin / "dfu-util"), timeout=20, poll=0.1)
+    assert len(standin.calls()) == 4
+    standin.config(denied=-1)  # never: the refusal, once the time is up
+    with pytest.raises(flashing.FlashError, match="may not open it"):
+        flashing.wait_for_dfu("dfu-util", str(standin.bin / "dfu-util"), timeout=0.5, poll=0.1)
+
+
+def test_plain_flash_waits_for_the_bootloader(standin, built):
+    # ./inv bootloader && ./inv flash: the ROM bootloader enumerates 1-2 s after
+    # machine.bootloader().
+    import threading
+
+    standin.state("gone")
+    timer = threading.Timer(1.5, standin.state, ("dfu",))
+    timer.start()
+    try:
+        r = run_task("flash", env=standin.env())
+    finally:
+        timer.cancel()
+    assert r.returncode == 0, r.stderr
+    assert "verified" in r.stdout and standin.state() == "app"
+
+
+# --- images that would wipe the board's filesystem -----------------------------------------
+
+
+def _into_filesystem(data):
+    # Element 1 moved from 0x08020000 to 0x08008000: inside sectors 1-4, /flash.
+    at = 11 + 274 + 8 + int.from_bytes(data[11 + 274 + 4 : 11 + 274 + 8], "little")
+    return _reseal(data[:at] + (0x08008000).to_bytes(4, "little") + data[at + 4 :])
+
+
+def test_image_over_the_filesystem_needs_force(standin, built, tmp_path):
+    bad = tmp_path / "foreign.dfu"
+    bad.write_bytes(_into_filesystem(built.read_bytes()))
+    for dry in ([], ["--dry-run"]):
+        r = run_task("flash", "--dfu", str(bad), *dry, env=standin.env())
+        assert r.returncode != 0
+        assert one_line(r.stderr).startswith(
+            "flash: {} would overwrite the board's filesystem: element 1 at 0x08008000-"
+            .format(bad))
+        assert "writes the filesystem's sectors 0x08004000-0x08020000" in r.stderr
+        assert "flash --force writes it anyway" in r.stderr
+    assert standin.calls() == []
+    r = run_task("flash", "--dfu", str(bad), "--force", env=standin.env())
+    assert r.returncode == 0, r.stderr
+    assert "flash: warning: element 1 at 0x08008000-" in r.stdout
+    assert "verified" in r.stdout
 
 
 # --- files that must never be sent ------------------------------------------------------
@@ -449,6 +519,18 @@ def test_pydfu_flash_reads_back_and_leaves(fake_usb, built, image, PYDFU):
     assert (fake_usb / "board").read_text() == "app"
 
 
+def test_pydfu_board_the_user_may_not_open(fake_usb, built, monkeypatch, PYDFU):
+    # pydfu -l prints the board, then dies opening it: USBError Errno 13, not "no board".
+    monkeypatch.setenv("FASTPATH_DFU_DENIED", "1")
+    with pytest.raises(flashing.FlashError) as e:
+        flashing.flash(built, pydfu=PYDFU, echo=lambda s: None, dfu_wait=0.5)
+    assert str(e.value) == (
+        "flash: a board is in DFU mode but this user may not open it (pydfu: USBError: "
+        "[Errno 13] Access denied (insufficient permissions)); add the udev rule in "
+        "docs/flashing.md, or run flash with sudo")
+    assert (fake_usb / "board").read_text() == "dfu"
+
+
 def test_pydfu_corrupted_write_is_caught(fake_usb, built, image, monkeypatch, PYDFU):
     address, data = image[1]
     monkeypatch.setenv("FASTPATH_DFU_CORRUPT", hex(address + 0x2345))
@@ -493,10 +575,11 @@ class Board:
     """tests/standin_board.py: a Pyboard's serial port on a pty, playing one board with the
     dfu-util stand-in (machine.bootloader() puts it in DFU mode, leaving DFU mode boots it)."""
 
-    def __init__(self, standin, tmp_path, after="python", firmware=None):
+    def __init__(self, standin, tmp_path, after="python", firmware=None, **opts):
         self.port = str(tmp_path / "ttyACM0")
         self.standin = standin
-        self.proc = standin_board.launch(standin.dir, self.port, after=after, firmware=firmware)
+        self.proc = standin_board.launch(standin.dir, self.port, after=after, firmware=firmware,
+                                         **opts)
 
     def runs(self, build):
         """The fastpath.BUILD the firmware reports once it boots (None: a fastpath package
@@ -533,7 +616,7 @@ def test_one_command_from_a_running_board(standin, board, built, image, built_id
     assert "flash: the board on {} runs fastpath {}, MicroPython {}, board PYBV11, as " \
            "built".format(board.port, built_identity["fastpath"],
                           built_identity["micropython"]) in out
-    calls = [without_files(c) for c in standin.calls() if c != ["-l"]]
+    calls = [without_files(c) for c in standin.calls() if c != LIST]
     assert calls == [DOWNLOAD + [str(built)]] + [upload_call(a, len(d)) for a, d in image] + [
         upload_call(FLASH_BASE, 4, leave=True)]
     for address, data in image:
@@ -593,6 +676,111 @@ def test_board_that_does_not_come_back_is_a_clear_timeout(tmp_path):
         "within 1 s; remove the BOOT0 jumper if fitted, press RST, then check: ./inv repl "
         "--target device --port {p}".format(p=port)
     )
+
+
+# --- what a Linux desktop does to the board ------------------------------------------------
+
+
+def _refusal(what, host):
+    mount = host.drive()
+    return (
+        "{w}: this computer has the board's drive mounted at /media/me/4A21-0000; resetting "
+        "the board under it loses writes not yet flushed and can corrupt its filesystem: "
+        "unmount it first (udisksctl unmount -b {d}, or eject it in the file manager), then "
+        "run {w} again".format(w=what, d=mount.device))
+
+
+@pytest.mark.parametrize("mounted", ["sdb1", "sdb"])  # a partition, or the whole disk
+def test_no_reset_while_the_drive_is_mounted(standin, board, built, tmp_path, mounted):
+    # machine.bootloader() resets the board under the host's mount: refused, board untouched.
+    host = standin_host.host(tmp_path, mounted=mounted)
+    with pytest.raises(flashing.FlashError) as e:
+        flashing.enter_bootloader(board.port, host=host)
+    assert str(e.value) == _refusal("bootloader", host)
+    with pytest.raises(flashing.FlashError) as e:
+        flashing.flash_board(board.port, built, host=host, echo=lambda s: None)
+    assert str(e.value) == _refusal("flash", host)
+    assert standin.state() == "app" and os.path.exists(board.port)  # still running
+    assert standin.calls() == []
+
+
+def test_board_comes_back_on_another_port(standin, tmp_path, built, built_identity,
+                                         monkeypatch):
+    # A program still holds ttyACM0: the rebooted board is ttyACM1; udev's by-id name finds it.
+    monkeypatch.setenv("PATH", standin.env()["PATH"])
+    host = standin_host.host(tmp_path)
+    acm0, acm1 = str(tmp_path / "ttyACM0"), str(tmp_path / "ttyACM1")
+    board = Board(standin, tmp_path, ports=[acm0, acm1], by_id=str(host.serial_by_id))
+    board.runs(built_identity)
+    said = []
+    try:
+        got, now = flashing.flash_board(acm0, built, expected=built_identity, host=host,
+                                        port_timeout=15, echo=said.append)
+    finally:
+        board.stop()
+    assert (got, now) == (built_identity, acm1)
+    assert "flash: the board came back on {} (it was {})".format(acm1, acm0) in said
+
+
+def test_modem_probe_in_the_raw_repl_is_asked_again(standin, tmp_path, built, built_identity,
+                                                    monkeypatch):
+    # ModemManager writes "AT\r" into the new port: the first answer is a SyntaxError, not
+    # "no fastpath package".
+    monkeypatch.setenv("PATH", standin.env()["PATH"])
+    board = Board(standin, tmp_path, at_probe=True)
+    board.runs(built_identity)
+    try:
+        got, now = flashing.flash_board(board.port, built, expected=built_identity,
+                                        host=standin_host.host(tmp_path), port_timeout=15,
+                                        echo=lambda s: None)
+    finally:
+        board.stop()
+    assert (got, now) == (built_identity, board.port)
+
+
+def test_no_hard_reset_under_a_mount(standin, tmp_path):
+    # DeviceTarget's recovery: the REPL answers Ctrl-C but not a soft reset, so the next step
+    # is machine.reset(); not while the drive is mounted.
+    board = Board(standin, tmp_path, soft_reset=False)
+    said = []
+    host = standin_host.host(tmp_path, mounted="sdb1")
+    t = DeviceTarget(board.port, reset_wait=1, say=said.append, host=host)
+    try:
+        with pytest.raises(TargetTimeout):
+            t.recover()
+        assert not (standin.dir / "resets").exists()
+        assert said == [
+            "device: the board on {} needs a hard reset, but this computer has its drive "
+            "mounted at /media/me/4A21-0000, and a reset under a mount can corrupt its FAT: "
+            "unmount it (udisksctl unmount -b {}), then press the board's RST button (waiting "
+            "1 s)".format(board.port, host.drive().device)]
+        (tmp_path / "unmounted").mkdir()
+        t.host = standin_host.host(tmp_path / "unmounted")
+        with pytest.raises(TargetTimeout):
+            t.recover()
+        assert (standin.dir / "resets").read_text() == "1"  # machine.reset() went out
+    finally:
+        t.close()
+        board.stop()
+
+
+def test_a_board_that_reset_itself_is_waited_for(standin, tmp_path):
+    # After a HardFault the board resets itself (ports/stm32/stm32_it.c): its port goes and
+    # comes back; nobody needs to press RST.
+    said, boards = [], []
+    t = DeviceTarget(str(tmp_path / "ttyACM0"), reset_wait=15, say=said.append)
+    timer = threading.Timer(1.0, lambda: boards.append(Board(standin, tmp_path)))
+    timer.start()
+    try:
+        t.recover()
+        assert t.transport is not None
+    finally:
+        timer.join()
+        t.close()
+        for b in boards:
+            b.stop()
+    assert len(said) == 1 and "RST" not in said[0], said
+    assert said[0].startswith("device: the board on {} went off USB".format(t.device))
 
 
 def test_test_needs_a_port(standin, built):

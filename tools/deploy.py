@@ -41,58 +41,31 @@ class DeployError(Exception):
 # filesystem from the board's side; a host that has it mounted caches the FAT and writes it
 # too, and the two corrupt it (micropython#1587, #1584). Eject the drive first, or keep the
 # board off USB mass storage with pyb.usb_mode('VCP') in its boot.py.
-FLASH_LABEL = "PYBFLASH"  # MICROPY_HW_FLASH_FS_LABEL "pybflash"; FAT stores labels upper-case
+# The drive is found by the board's USB identity (tools/usbhost.py).
 TWO_WRITERS = (
     "eject the drive (or put pyb.usb_mode('VCP') in the board's boot.py and press RST), "
     "then deploy again"
 )
 
 
-def _unescape_mount(field):
-    # /proc/mounts writes a space as \040, a tab as \011, a backslash as \134.
-    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+def mounted_flash_drive(host=None):
+    """Where this computer has a Pyboard's drive mounted (usbhost.Mount), or None."""
+    from tools.usbhost import Host
 
-
-def mounted_flash_drive(mounts="/proc/mounts", by_label="/dev/disk/by-label",
-                        volumes="/Volumes"):
-    """Where this computer has a Pyboard's flash drive mounted, or None where it cannot
-    tell or finds none. Linux: the filesystem labelled PYBFLASH (udev's by-label link), or a
-    mount point named PYBFLASH, in /proc/mounts. macOS: /Volumes/PYBFLASH. Windows: None
-    (drive letters carry no label here); docs/flashing.md says what to do there."""
-    labelled = None
-    link = Path(by_label) / FLASH_LABEL
-    if link.exists():
-        labelled = os.path.realpath(link)
-    try:
-        with open(mounts) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        lines = []
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 2:
-            continue
-        device, point = _unescape_mount(fields[0]), _unescape_mount(fields[1])
-        if labelled and os.path.realpath(device) == labelled:
-            return point
-        if os.path.basename(point).upper() == FLASH_LABEL:
-            return point
-    mac = Path(volumes) / FLASH_LABEL
-    if mac.is_dir():
-        return str(mac)
-    return None
+    return (host or Host()).drive()
 
 
 def check_two_writers(usb_mode, mount, port, echo=print):
-    """Refuse to write the board's filesystem while this computer has it mounted too; warn
-    when the board offers it as a drive (usb_mode says MSC) but no mount can be seen."""
+    """Refuse to write the board's filesystem while this computer has it mounted too (mount,
+    a usbhost.Mount); warn when the board offers it as a drive (usb_mode says MSC) but no
+    mount can be seen."""
     if not usb_mode or "MSC" not in usb_mode:
         return
     if mount:
         raise DeployError(
             "deploy: the board on {} shows its filesystem as a USB drive, and this computer "
             "has it mounted at {}; deploy writes it from the board, and two writers corrupt "
-            "the FAT: {}".format(port, mount, TWO_WRITERS)
+            "the FAT: {}".format(port, mount.point, TWO_WRITERS)
         )
     echo("deploy: note: the board also offers its filesystem as a USB drive "
          "(pyb.usb_mode() is {!r}); if this computer mounts it, {}".format(usb_mode,

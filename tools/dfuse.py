@@ -20,6 +20,10 @@ from collections import namedtuple
 
 # Where an image may go: the STM32F405's 1 MiB of internal flash (sectors 0-11).
 STM32F405_FLASH = (0x08000000, 0x08100000)
+# The Pyboard's /flash filesystem: sectors 1-4 (FLASH_FS in ports/stm32/boards/stm32f405.ld).
+# MicroPython's own image leaves them alone (sector 0, then sectors 5 on); an element there
+# erases the user's files, and a partial FAT left behind is worse than none.
+PYBOARD_FILESYSTEM = (0x08004000, 0x08020000)
 # The USB id of the STM32's ROM DFU bootloader, and the one tools/dfu.py writes.
 PYBOARD_DFU_ID = (0x0483, 0xDF11)
 
@@ -182,6 +186,19 @@ def _check_addresses(images, flash):
                     ea, _hex_range(a0, a1), eb, _hex_range(b0, b1)
                 )
             )
+
+
+def filesystem_clash(dfu, fs=PYBOARD_FILESYSTEM):
+    """Why writing dfu (a DfuFile) would erase the board's filesystem, or None when it
+    leaves those sectors alone. flash refuses such an image without --force."""
+    lo, hi = fs
+    for image in dfu.images:
+        for e, el in enumerate(image.elements):
+            start, stop = el.address, el.address + len(el.data)
+            if start < hi and lo < stop:
+                return "element {} at {} writes the filesystem's sectors {}".format(
+                    e, _hex_range(start, stop), _hex_range(lo, hi))
+    return None
 
 
 def read(path, **kwargs):

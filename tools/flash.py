@@ -44,9 +44,22 @@ ENTER_DFU = (
     "flash again"
 )
 
+NO_ACCESS = (
+    "flash: a board is in DFU mode but this user may not open it ({}); add the udev rule in "
+    "docs/flashing.md, or run flash with sudo"
+)
+
 # dfu-util -l prints one line per alternate setting of each device in DFU mode:
 #   Found DFU: [0483:df11] ver=2200, devnum=7, cfg=1, intf=0, path="1-1", alt=0, ...
 _FOUND = re.compile(r"^Found DFU: \[" + DFU_ID + r"\].*?path=\"([^\"]*)\"", re.I | re.M)
+# ... and for a device it may not open, leaving it out of the list (any DFU-class device,
+# e.g. a Bluetooth adapter's runtime DFU interface; only the Pyboard's line counts):
+#   0.10+: dfu-util: Cannot open DFU device 0483:df11 found on devnum 7 (LIBUSB_ERROR_ACCESS)
+#   0.9:   dfu-util: Cannot open DFU device 0483:df11
+_DENIED = re.compile(r"Cannot open DFU device " + DFU_ID + r"\b[^\n]*", re.I)
+# pydfu -l prints the device, then pyusb fails opening it for its layout string:
+#   usb.core.USBError: [Errno 13] Access denied (insufficient permissions)
+_PYUSB_DENIED = re.compile(r"USBError: \[Errno 13\][^\n]*")
 # What dfu-util prints once every element of a DfuSe file is written: "Done parsing DfuSe
 # file" since 0.10, "done parsing DfuSe file" in 0.9 and before. pydfu prints "Finished".
 _WRITTEN = re.compile(rb"done parsing dfuse file|^finished", re.I | re.M)
@@ -54,6 +67,16 @@ _WRITTEN = re.compile(rb"done parsing dfuse file|^finished", re.I | re.M)
 
 class FlashError(Exception):
     """Flashing cannot go ahead, or failed; str() is the message for the user."""
+
+
+class NoBoard(FlashError):
+    """No Pyboard in DFU mode (yet: the ROM bootloader enumerates 1-2 s after
+    machine.bootloader())."""
+
+
+class NoAccess(FlashError):
+    """A Pyboard is in DFU mode but this user may not open it (yet: libusb lists a new
+    device before udev has applied the rule's permissions)."""
 
 
 # --- the commands -----------------------------------------------------------------------
@@ -135,14 +158,12 @@ def _run(cmd):
 def find_board(kind, tool):
     """Look for a Pyboard in DFU mode; FlashError unless there is exactly one."""
     if kind == "dfu-util":
-        r = _run([tool, "-l"])
+        r = _run([tool, "-l", "-d", DFU_ID])
         out = r.stdout + r.stderr
         paths = set(_FOUND.findall(out))
-        if "LIBUSB_ERROR_ACCESS" in out:
-            raise FlashError(
-                "flash: a board is in DFU mode but this user may not open it (LIBUSB_ERROR_"
-                "ACCESS); add the udev rule in docs/flashing.md, or run flash with sudo"
-            )
+        denied = _DENIED.search(out)
+        if denied and not paths:
+            raise NoAccess(NO_ACCESS.format(denied.group(0).strip()))
         if len(paths) > 1:
             raise FlashError(
                 "flash: {} boards in DFU mode (USB paths {}); unplug all but one".format(
@@ -150,7 +171,7 @@ def find_board(kind, tool):
                 )
             )
         if not paths:
-            raise FlashError(ENTER_DFU.format("dfu-util -l lists no " + DFU_ID))
+            raise NoBoard(ENTER_DFU.format("dfu-util -l lists no " + DFU_ID))
         return
     r = _run([sys.executable, str(tool), "-l", "--vid", _VID, "--pid", _PID])
     out = r.stdout + r.stderr
@@ -164,8 +185,11 @@ def find_board(kind, tool):
             "flash: pyusb found no USB library; run: sudo apt-get install -y libusb-1.0-0, "
             "or install dfu-util: ./inv setup"
         )
+    denied = _PYUSB_DENIED.search(out)
+    if denied and DFU_ID in out.lower():
+        raise NoAccess(NO_ACCESS.format("pydfu: " + denied.group(0).strip()))
     if r.returncode or DFU_ID not in out.lower():
-        raise FlashError(ENTER_DFU.format("pydfu -l lists no " + DFU_ID))
+        raise NoBoard(ENTER_DFU.format("pydfu -l lists no " + DFU_ID))
 
 
 def _stream(cmd):
@@ -233,7 +257,7 @@ def verify(tool, image, workdir):
 # --- flash ------------------------------------------------------------------------------
 
 
-def _load(dfu, echo):
+def _load(dfu, echo, force=False):
     try:
         image = dfuse.read(dfu)
     except dfuse.DfuError as e:
@@ -241,17 +265,29 @@ def _load(dfu, echo):
             "flash: {} is not a valid Pyboard image: {}; nothing was sent (rebuild it: "
             "./inv build)".format(dfu, e)
         ) from None
+    clash = dfuse.filesystem_clash(image)
+    if clash and not force:
+        raise FlashError(
+            "flash: {} would overwrite the board's filesystem: {}; nothing was sent (copy "
+            "your files off the board first; then flash --force writes it anyway)".format(
+                dfu, clash)
+        )
     echo("{}: DfuSe image for {}, CRC ok".format(dfu, DFU_ID))
+    if clash:
+        echo("flash: warning: {}; --force: the board's /flash will be lost".format(clash))
     for line in dfuse.describe(image):
         echo("  " + line)
     return image
 
 
-def flash(dfu, pydfu=None, dry_run=False, verify_write=True, echo=print):
-    """Validate dfu, then write it to the one Pyboard in DFU mode; with verify_write (the
-    default) read every element back and compare before leaving DFU mode. Returns the
-    commands run (or, with dry_run, printed instead of looking for a board)."""
-    image = _load(dfu, echo)
+def flash(dfu, pydfu=None, dry_run=False, verify_write=True, echo=print, dfu_wait=5.0,
+          force=False):
+    """Validate dfu, then write it to the one Pyboard in DFU mode (waiting up to dfu_wait
+    seconds for it: `./inv bootloader && ./inv flash`); with verify_write (the default) read
+    every element back and compare before leaving DFU mode. force allows an image that
+    writes the filesystem's sectors. Returns the commands run (or, with dry_run, printed
+    instead of looking for a board)."""
+    image = _load(dfu, echo, force)
     kind, path = choose_tool(pydfu)
     tool = Tool(kind, path)
     if kind == "pydfu":
@@ -269,7 +305,7 @@ def flash(dfu, pydfu=None, dry_run=False, verify_write=True, echo=print):
                 echo(shlex.join(cmd))
             return cmds
 
-        find_board(kind, path)
+        wait_for_dfu(kind, path, timeout=dfu_wait, after_bootloader=False)
         echo("$ " + shlex.join(cmds[0]))
         code, seen = _stream(cmds[0])
         if not verify_write:
@@ -329,23 +365,44 @@ def _check_download(kind, code, seen):
 
 def _serial(port):
     from mpremote.transport import TransportError
-    from mpremote.transport_serial import SerialTransport
+
+    from tools.targets import open_serial
 
     try:
-        return SerialTransport(port, baudrate=115200)
+        return open_serial(port)
     except (TransportError, OSError):
         return None
 
 
-def enter_bootloader(port):
-    """Ask the MicroPython board on port to enter its DFU bootloader (machine.bootloader())."""
+def check_drive(host, what):
+    """FlashError while this computer has a Pyboard's drive mounted: machine.bootloader() and
+    machine.reset() reset the board under the mount (ports/stm32/modmachine.c), losing the
+    host's unflushed writes, and a damaged FAT survives a reflash (the image never touches
+    the filesystem's sectors)."""
+    from tools.usbhost import Host, unmount_command
+
+    mount = (host or Host()).drive()
+    if mount:
+        raise FlashError(
+            "{}: this computer has the board's drive mounted at {}; resetting the board "
+            "under it loses writes not yet flushed and can corrupt its filesystem: unmount it "
+            "first ({}, or eject it in the file manager), then run {} again".format(
+                what, mount.point, unmount_command(mount), what)
+        )
+
+
+def enter_bootloader(port, host=None, what="bootloader"):
+    """Ask the MicroPython board on port to enter its DFU bootloader (machine.bootloader()),
+    unless this computer has its drive mounted (host: a usbhost.Host)."""
     from mpremote.transport import TransportError
 
+    check_drive(host, what)
     transport = _serial(port)
     if transport is None:
         raise FlashError(
             "bootloader: cannot open {}; is the board connected (and the port not held by "
-            "another program such as a REPL)?".format(port)
+            "another program such as a REPL, or ModemManager for a few seconds after the "
+            "board appears: see its udev rule in docs/flashing.md)?".format(port)
         )
     try:
         transport.enter_raw_repl(soft_reset=False)
@@ -372,16 +429,18 @@ def enter_bootloader(port):
             pass
 
 
-def wait_for_dfu(kind, tool, timeout=10.0, poll=0.5):
-    """Wait until exactly one Pyboard is in DFU mode; FlashError after timeout seconds."""
+def wait_for_dfu(kind, tool, timeout=10.0, poll=0.5, after_bootloader=True):
+    """Wait until exactly one Pyboard is in DFU mode; FlashError after timeout seconds. No
+    board and no access are both transient until then (udev sets a new device's permissions
+    after libusb lists it)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return find_board(kind, tool)
-        except FlashError as e:
-            if not str(e).startswith("flash: no Pyboard in DFU mode"):
-                raise
+        except (NoBoard, NoAccess) as e:
             if time.monotonic() >= deadline:
+                if isinstance(e, NoAccess) or not after_bootloader:
+                    raise
                 raise FlashError(
                     "flash: the board did not appear in DFU mode ({}) within {:g} s of "
                     "machine.bootloader(); fit the BOOT0 jumper (connect 3V3 to BOOT0), press "
@@ -392,7 +451,9 @@ def wait_for_dfu(kind, tool, timeout=10.0, poll=0.5):
 
 def read_identity(port):
     """The fastpath.BUILD of the MicroPython board on port ({} when it has no fastpath
-    package, None when it has one without BUILD); raises TransportError if none answers."""
+    package, None when it has one without BUILD); raises TransportError if none answers, or
+    answers with anything but that (bytes a modem prober wrote into the raw REPL give a
+    SyntaxError: ask again)."""
     from mpremote.transport import TransportError, TransportExecError
 
     transport = _serial(port)
@@ -402,8 +463,11 @@ def read_identity(port):
         transport.enter_raw_repl(soft_reset=False)
         try:
             return transport.eval("getattr(__import__('fastpath'), 'BUILD', None)")
-        except TransportExecError:
-            return {}  # no fastpath package at all: not this project's firmware
+        except TransportExecError as e:
+            last = e.error_output.strip().splitlines()[-1:] or [""]
+            if last[0].startswith("ImportError") and "fastpath" in last[0]:
+                return {}  # no fastpath package at all: not this project's firmware
+            raise TransportError("the board answered: " + last[0]) from None
     finally:
         try:
             if transport.in_raw_repl:
@@ -413,22 +477,31 @@ def read_identity(port):
             pass
 
 
-def wait_for_port(port, timeout=30.0, poll=0.5):
-    """Wait for the board's serial port to come back and answer; its fastpath.BUILD."""
+def wait_for_port(port, timeout=30.0, poll=0.5, link=None, host=None):
+    """Wait for the board's serial port to come back and answer; (its fastpath.BUILD, the
+    port it answered on). link is the port's udev by-id name (usbhost.Host.port_link): the
+    board may come back as another ttyACM while a program still holds the old one."""
     from mpremote.transport import TransportError
 
+    from tools.usbhost import Host
+
+    host = host or Host()
     deadline = time.monotonic() + timeout
+    why = None
     while True:
-        if os.path.exists(port):
+        now = host.port_now(port, link)
+        if os.path.exists(now):
             try:
-                return read_identity(port)
-            except (TransportError, OSError):
-                pass  # enumerated, but MicroPython is not answering yet
+                return read_identity(now), now
+            except (TransportError, OSError) as e:
+                why = str(e).strip()  # enumerated, but MicroPython is not answering yet
         if time.monotonic() >= deadline:
             raise FlashError(
                 "flash: the firmware is written and verified, but no MicroPython answered on "
-                "{} within {:g} s; remove the BOOT0 jumper if fitted, press RST, then check: "
-                "./inv repl --target device --port {}".format(port, timeout, port)
+                "{} within {:g} s{}; remove the BOOT0 jumper if fitted, press RST, then check: "
+                "./inv repl --target device --port {}".format(
+                    now, timeout, " (last: {}; if ModemManager probes the port, add its udev "
+                    "rule in docs/flashing.md)".format(why) if why else "", now)
             )
         time.sleep(poll)
 
@@ -452,26 +525,36 @@ def check_identity(port, expected, got):
 
 
 def flash_board(port, dfu, expected=None, pydfu=None, dfu_timeout=10.0, port_timeout=30.0,
-                echo=print):
+                echo=print, host=None, force=False):
     """From a board running MicroPython on port to a verified, identified firmware: into DFU
-    mode (machine.bootloader(); skipped when the board is in DFU mode already), flash and
-    verify dfu, leave DFU mode, wait for the port, compare fastpath.BUILD with expected (the
-    firmware.json of the image; not compared when None). Returns the board's BUILD."""
-    _load(dfu, lambda s: None)  # a bad image is refused before the board leaves MicroPython
+    mode (machine.bootloader(); skipped when the board is in DFU mode already; refused while
+    this computer has its drive mounted), flash and verify dfu, leave DFU mode, wait for the
+    port (found again by its USB identity), compare fastpath.BUILD with expected (the
+    firmware.json of the image; not compared when None). host is a usbhost.Host. Returns
+    (the board's BUILD, the port it answers on now)."""
+    from tools.usbhost import Host
+
+    host = host or Host()
+    # A bad image is refused before the board leaves MicroPython.
+    _load(dfu, lambda s: None, force)
     kind, path = choose_tool(pydfu)
+    link = None
     if os.path.exists(port):
-        enter_bootloader(port)
+        link = host.port_link(port)
+        enter_bootloader(port, host=host, what="flash")
         echo("flash: asked the board on {} to enter DFU mode".format(port))
     else:
         echo("flash: nothing on {}; looking for a board already in DFU mode".format(port))
     wait_for_dfu(kind, path, timeout=dfu_timeout)
-    flash(dfu, pydfu=pydfu, verify_write=True, echo=echo)
+    flash(dfu, pydfu=pydfu, verify_write=True, echo=echo, force=force)
     echo("flash: waiting for the board on {}".format(port))
-    got = wait_for_port(port, timeout=port_timeout)
+    got, now = wait_for_port(port, timeout=port_timeout, link=link, host=host)
+    if now != port:
+        echo("flash: the board came back on {} (it was {})".format(now, port))
     if expected is None:
         echo("flash: the board runs {}; no firmware.json beside {}, so not compared".format(
             identity.describe(got or None), dfu))
-        return got
-    check_identity(port, expected, got)
-    echo("flash: the board on {} runs {}, as built".format(port, identity.describe(got)))
-    return got
+        return got, now
+    check_identity(now, expected, got)
+    echo("flash: the board on {} runs {}, as built".format(now, identity.describe(got)))
+    return got, now

@@ -180,12 +180,19 @@ class SerialTarget(Target):
             self.transport = None
 
 
+def open_serial(device):
+    """mpremote's SerialTransport on device (a board's port, or the emulator's pty): the one
+    place a serial port is opened. Raises TransportError or OSError (EBUSY while another
+    program, such as ModemManager probing a new port, holds it)."""
+    from mpremote.transport_serial import SerialTransport
+
+    return SerialTransport(device, baudrate=115200)
+
+
 def _open_repl(device, soft_reset=True, timeout=10):
     """A SerialTransport on device in its raw REPL, or TransportError/OSError; never a
     half-open transport (the port is closed again when the REPL does not answer)."""
-    from mpremote.transport_serial import SerialTransport
-
-    transport = SerialTransport(device, baudrate=115200)
+    transport = open_serial(device)
     try:
         transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=timeout)
     except BaseException:
@@ -264,20 +271,33 @@ class QemuTarget(SerialTarget):
 class DeviceTarget(SerialTarget):
     """A real board. After a timeout it is reset for real before the next run: Ctrl-C and a
     soft reset when MicroPython answers, else (code in viper, asm or C never sees Ctrl-C) a
-    wait of up to reset_wait seconds for the board to come back from its RST button, or from
-    machine.reset() when its REPL answers Ctrl-C but not a soft reset."""
+    wait of up to reset_wait seconds for the board to come back: by itself after a HardFault
+    (ports/stm32/stm32_it.c resets the MCU), from machine.reset() when its REPL answers Ctrl-C
+    but not a soft reset, or from its RST button. A hard reset is never made while this
+    computer has the board's drive mounted (host, a usbhost.Host): it would lose the host's
+    unflushed writes and can leave a damaged FAT."""
 
     name = "device"
 
-    def __init__(self, device, reset_wait=60.0, say=None):
+    def __init__(self, device, reset_wait=60.0, say=None, host=None):
         super().__init__(device)
         self.reset_wait = reset_wait
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.host = host
 
     def recover(self):
         from mpremote.transport import TransportError
 
+        from tools.usbhost import Host, unmount_command
+
         self.close()
+        if not os.path.exists(self.device):
+            # Off USB: it reset itself (a HardFault does) and is enumerating again.
+            self.say("{}: the board on {} went off USB (it resets itself after a crash); "
+                     "waiting {:g} s for it to come back".format(
+                         self.name, self.device, self.reset_wait))
+            self._wait_for_board()
+            return
         try:  # soft: Ctrl-C, then Ctrl-D in the raw REPL
             self.transport = _open_repl(self.device, soft_reset=True, timeout=3)
             return
@@ -290,8 +310,17 @@ class DeviceTarget(SerialTarget):
                      "never sees it); press its RST button (waiting {:g} s)".format(
                          self.name, self.device, self.reset_wait))
         else:
+            mount = (self.host or Host()).drive()
             try:
-                transport.exec_raw_no_follow("import machine\nmachine.reset()")
+                if mount:
+                    self.say("{}: the board on {} needs a hard reset, but this computer has "
+                             "its drive mounted at {}, and a reset under a mount can corrupt "
+                             "its FAT: unmount it ({}), then press the board's RST button "
+                             "(waiting {:g} s)".format(self.name, self.device, mount.point,
+                                                       unmount_command(mount),
+                                                       self.reset_wait))
+                else:
+                    transport.exec_raw_no_follow("import machine\nmachine.reset()")
             except (TransportError, OSError):
                 pass
             finally:

@@ -86,8 +86,9 @@ def cpu_hz():
     """The core clock in Hz now, as the board reports it, or None where it has no fixed one.
 
     A Pyboard does not always run at 168 MHz: PYBV11 restores the last machine.freq() at
-    every reset (MICROPY_HW_CLK_LAST_FREQ), so cycle counts are converted with this, read at
-    the time of the measurement. The core and its cycle counter run on HCLK, freq()[1]."""
+    every hard reset (MICROPY_HW_CLK_LAST_FREQ keeps it in RTC backup register BKP19R, which a
+    power-off clears unless VBAT is powered), so cycle counts are converted with this, read
+    at the time of the measurement. The core and its cycle counter run on HCLK, freq()[1]."""
     if NAME == "pyboard":
         import machine
 

@@ -332,9 +332,15 @@ if board.NAME == "pyboard":
 
     _CRC_DR = stm.CRC + stm.CRC_DR
     _CRC_CR = stm.CRC + stm.CRC_CR
-    _RCC_AHB1ENR = stm.RCC + stm.RCC_AHB1ENR
-    _CRCEN = const(1 << 12)  # RCC_AHB1ENR: CRC unit clock
     _CR_RESET = const(1)  # CRC_CR: reload 0xFFFFFFFF
+    # The CRC unit's clock, RCC_AHB1ENR bit 12 (CRCEN), on once, here, by one store to the
+    # bit's Cortex-M4 bit-band alias (peripheral alias base 0x42000000, 32 alias bytes a
+    # register byte, 4 a bit): atomic. A read-modify-write of AHB1ENR from Python could be
+    # undone by an interrupt handler changing it in between (ports/stm32/dma.c switches the
+    # DMA clocks there, e.g. for an SD card read).
+    _CRCEN_BIT = const(12)
+    machine.mem32[0x42000000 + ((stm.RCC + stm.RCC_AHB1ENR - 0x40000000) << 5)
+                  + (_CRCEN_BIT << 2)] = 1
 
     # The words go in through asm (the Pyboard is a Thumb target): one RBIT an instruction
     # bit-reverses each word. fastpath_thumb.crc32 imports TABLE from here, defined above.
@@ -346,7 +352,6 @@ if board.NAME == "pyboard":
         any crc."""
         n = _check_args(data, crc)
         mem32 = machine.mem32
-        mem32[_RCC_AHB1ENR] |= _CRCEN
         mem32[_CRC_CR] = _CR_RESET
         if crc:
             mem32[_CRC_DR] = _seed(crc)

@@ -1,6 +1,8 @@
 """usb.util: the few functions pydfu calls."""
 
-from .core import LAYOUT
+import os
+
+from .core import LAYOUT, USBError
 
 
 def claim_interface(device, interface):
@@ -12,4 +14,8 @@ def dispose_resources(device):
 
 
 def get_string(dev, index):
+    # Reading a string descriptor opens the device: without the udev rule's permissions
+    # ($FASTPATH_DFU_DENIED), libusb refuses as pyusb reports it.
+    if os.environ.get("FASTPATH_DFU_DENIED"):
+        raise USBError("[Errno 13] Access denied (insufficient permissions)")
     return LAYOUT
