@@ -242,7 +242,7 @@ def test_a_kernel_with_args_is_built_and_passes_its_tests(tmp_path, layout):
 
     task("new-kernel", name, "--c", "--args", "data:buffer,value:u32=1")
     c = (project / "usermod" / "fastpath" / (name + ".c")).read_text()
-    assert "mp_arg_parse_all" in c and "FASTPATH_FUNCTION_KW({}, 1,".format(name) in c
+    assert "mp_arg_parse_all" in c and "FASTPATH_FUNCTION_KW({}, 0,".format(name) in c
     assert "### `{}(data, value=1) -> int`".format(name) in \
         (project / "docs" / "kernels.md").read_text()
     task("build", "--target", "unix,qemu")

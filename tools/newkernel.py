@@ -429,8 +429,9 @@ def c_for(spec):
     if keywords:
         head = ("static mp_obj_t fastpath_NAME(size_t n_args, const mp_obj_t *pos_args, "
                 "mp_map_t *kw_args) {")
-        tail = "FASTPATH_FUNCTION_KW(NAME, {}, fastpath_NAME);".format(
-            sum(a.default is None for a in spec))
+        # n_min 0: the function object would refuse a required argument given by keyword;
+        # mp_arg_parse_all checks the required ones.
+        tail = "FASTPATH_FUNCTION_KW(NAME, 0, fastpath_NAME);"
     else:
         head = "static mp_obj_t fastpath_NAME(size_t n_args, const mp_obj_t *args) {"
         tail = "FASTPATH_FUNCTION(NAME, {0}, {0}, fastpath_NAME);".format(len(spec))
