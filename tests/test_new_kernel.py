@@ -51,6 +51,7 @@ def _copy_project(dest):
             shutil.copy2(src, dest / rel)
 
 
+@pytest.mark.full
 def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
     project = tmp_path / "project"
     _copy_project(project)
