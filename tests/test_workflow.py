@@ -150,7 +150,7 @@ def test_expressions_name_what_exists():
 ], ids=["matrix", "steps"])
 def test_an_unknown_name_is_found(tmp_path, old, new, problem):
     broken = tmp_path / "ci.yml"
-    broken.write_text(WORKFLOW.read_text().replace(old, new))
+    broken.write_text(WORKFLOW.read_text().replace(old, new, 1))
     assert _unknown_names(_yaml(broken)) == [problem]
 
 
@@ -197,18 +197,26 @@ def _step(job, uses):
 
 def test_the_caches_hold_the_fetched_trees():
     # The tree ./inv build fetches, keyed on the pinned release; each release's tree of the
-    # matrix (tools/matrix.py's layout_for), keyed on its release.
+    # matrix (tools/matrix.py's layout_for), keyed on its release: restored before the
+    # command, saved after it under the same path and key.
     jobs = _yaml(WORKFLOW)["jobs"]
     base = Layout.from_settings(DEFAULTS)
-    (cache,) = _step(jobs["test"], "actions/cache@")
-    assert cache["with"]["path"] == DEFAULTS["micropython_dir"]
-    assert "steps.settings.outputs.ref" in cache["with"]["key"]
+    trees = {"test": DEFAULTS["micropython_dir"],
+             "matrix": str(matrixing.layout_for(base, "${{ matrix.ref }}").micropython
+                           .relative_to(ROOT))}
+    for name, tree in trees.items():
+        (restore,) = _step(jobs[name], "actions/cache/restore@")
+        (save,) = _step(jobs[name], "actions/cache/save@")
+        assert restore["with"]["path"] == save["with"]["path"] == tree
+        assert restore["with"]["key"] == save["with"]["key"]
+        ran = [i for i, s in enumerate(jobs[name]["steps"]) if "./inv" in s.get("run", "")]
+        assert jobs[name]["steps"].index(restore) < ran[0] < jobs[name]["steps"].index(save)
     settings = [s for s in jobs["test"]["steps"] if s.get("id") == "settings"][0]
     assert "DEFAULTS[\"micropython_ref\"]" in settings["run"]
-    (cache,) = _step(jobs["matrix"], "actions/cache@")
-    tree = matrixing.layout_for(base, "${{ matrix.ref }}").micropython.relative_to(ROOT)
-    assert cache["with"]["path"] == str(tree)
-    assert "${{ matrix.ref }}" in cache["with"]["key"]
+    assert "steps.settings.outputs.ref" in _step(jobs["test"], "actions/cache/restore@")[0][
+        "with"]["key"]
+    assert "${{ matrix.ref }}" in _step(jobs["matrix"], "actions/cache/restore@")[0]["with"][
+        "key"]
     for job in jobs.values():  # pip's downloads, in every job, by requirements.txt
         (pip,) = [s for s in _local_action_steps(job) if s.get("uses", "").startswith(
             "actions/cache@") and s["with"]["path"] == "~/.cache/pip"]
