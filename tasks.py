@@ -533,14 +533,16 @@ def emulator(c):
     help={
         "name": "the kernel's name: a Python identifier, not yet taken",
         "c": "also write a C rung (usermod/fastpath/NAME.c: a plain-C loop and its binding)",
+        "args": "the kernel's arguments, NAME:KIND[=DEFAULT] separated by commas, e.g. "
+        "'data:buffer,value:u32=1'; kinds: buffer, bytes, q15, u32, count (default: data:bytes)",
     },
 )
-def new_kernel(ctx, name, c=False):
+def new_kernel(ctx, name, c=False, args=None):
     """Write a working kernel from a template: its rungs, its reference and its docs."""
     from tools import newkernel
 
     try:
-        for path in newkernel.create(name, with_c=c):
+        for path in newkernel.create(name, with_c=c, args=args):
             _say("new-kernel", "wrote {}".format(path))
     except newkernel.KernelNameError as e:
         raise Exit(str(e))
