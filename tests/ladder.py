@@ -31,13 +31,16 @@ def host_module(name):
     frozen = str(ROOT / "frozen")
     if frozen not in sys.path:
         sys.path.insert(0, frozen)
-    key = "fastpath_target_" + name
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, TARGET_CODE / (name + ".py"))
+    if name not in _HOST_MODULES:
+        spec = importlib.util.spec_from_file_location("fastpath_target_" + name,
+                                                      TARGET_CODE / (name + ".py"))
         module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
         spec.loader.exec_module(module)
-    return sys.modules[key]
+        _HOST_MODULES[name] = module
+    return _HOST_MODULES[name]
+
+
+_HOST_MODULES = {}  # host_module()'s, by name
 
 
 def reference(kernel):

@@ -59,7 +59,7 @@ def test_running_crc_chains(target):
 @pytest.fixture(scope="module")
 def module():
     frozen_package()
-    return importlib.import_module("fastpath.crc32")  # the module, not the package's crc32()
+    return importlib.import_module("fastpath.kernels.crc32")
 
 
 class CrcUnit:

@@ -23,7 +23,7 @@ TAKEN = sorted(kernels.discover())[0]  # any kernel the project has
 
 
 @pytest.mark.parametrize("name, message", [
-    (TAKEN, "new-kernel: '{0}' is taken (frozen/fastpath/{0}.py exists); choose another "
+    (TAKEN, "new-kernel: '{0}' is taken (frozen/fastpath/kernels/{0}.py exists); choose another "
             "name".format(TAKEN)),
     ("9lives", "new-kernel: '9lives' is not a valid Python identifier; use letters, digits and "
                "_, e.g. adler32"),
@@ -67,7 +67,7 @@ def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
     before = {p.relative_to(project) for p in project.rglob("*") if p.is_file()}
     task("new-kernel", NAME, "--c")
     made = {p.relative_to(project) for p in project.rglob("*") if p.is_file()} - before
-    assert {str(p) for p in made} == {"frozen/fastpath/demo.py", "tests/test_demo.py",
+    assert {str(p) for p in made} == {"frozen/fastpath/kernels/demo.py", "tests/test_demo.py",
                                       "usermod/fastpath/demo.c"}
     assert "### `demo(data) -> int`" in (project / "docs" / "kernels.md").read_text()
 

@@ -2,8 +2,8 @@
 
 At build time tools/build.py writes the identity twice, from one dict:
 
-- ``<out>/gen/fastpath/_build.py``, frozen into the firmware (frozen/manifest.py), so the
-  running board answers ``fastpath.BUILD``;
+- ``<out>/gen/fastpath/_index.py``, the package's kernel index (tools/kernels.py), frozen
+  into the firmware (frozen/manifest.py), so the running board answers ``fastpath.BUILD``;
 - ``<out>/firmware.json`` beside the artifacts, so the host knows what it is about to flash.
 
 Both are written only when their content changes (a no-op rebuild stays a no-op) and hold no
@@ -15,8 +15,10 @@ import json
 import subprocess
 from pathlib import Path
 
+from tools import kernels
+
 KEYS = ("fastpath", "micropython", "board")
-MODULE = Path("gen") / "fastpath" / "_build.py"  # under the target's build folder
+MODULE = Path("gen") / "fastpath" / "_index.py"  # under the target's build folder
 JSON = "firmware.json"
 
 
@@ -49,12 +51,11 @@ def _write_if_changed(path, text):
 
 
 def write_module(out_dir, info, root=None):
-    """<out_dir>/gen/fastpath/_build.py, only if it changed; True when it was written. It
-    holds BUILD and the kernels of root's tree this board runs (tools/kernels.py)."""
-    from tools import kernels
-
-    text = kernels.firmware_module(info, root or kernels.ROOT)
-    return _write_if_changed(Path(out_dir) / MODULE, text)
+    """<out_dir>/gen/fastpath/_index.py, only if it changed; True when it was written: the
+    kernel index (tools/kernels.py) of the firmware info["board"], with BUILD = info."""
+    board, arch = kernels.FIRMWARE_BOARDS[info["board"]]
+    return kernels.write_index(Path(out_dir) / MODULE, board, arch, build=info,
+                               root=root or kernels.ROOT)
 
 
 def write_json(out_dir, info):

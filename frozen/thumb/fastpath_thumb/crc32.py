@@ -1,9 +1,9 @@
 """crc32(data, crc=0) -> int, the asm tier: table-driven CRC-32 in inline Thumb assembler;
-and the word feeder of the Pyboard's hw rung (frozen/fastpath/crc32.py)."""
+and the word feeder of the Pyboard's hw rung (frozen/fastpath/kernels/crc32.py)."""
 
 import micropython
 
-from fastpath.crc32 import TABLE, _check_args
+from fastpath.kernels.crc32 import TABLE, _check_args
 
 
 # r0: p, the next byte; r1: n, bytes left; r2: c, the running CRC, inverted; r3: TABLE.
@@ -91,9 +91,9 @@ def asm(data, crc=0):
 
 
 # hw_words(data, words, dr): the hw rung's inner loop (Pyboard only; see hw in
-# frozen/fastpath/crc32.py). Each little-endian word of data, bit-reversed, is written to the
-# word at address dr, the CRC unit's data register: the unit then walks zlib's bits in zlib's
-# order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
+# frozen/fastpath/kernels/crc32.py). Each little-endian word of data, bit-reversed, is written
+# to the word at address dr, the CRC unit's data register: the unit then walks zlib's bits in
+# zlib's order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
 # r2: dr; r3: the word. RBIT (ARMv7-M, T1 encoding FA90|Rm, F0A0 | Rd<<8 | Rm) is asm_thumb's
 # rbit(); 6 instructions a word. Pointed at a RAM word instead of the register, the emulator
 # tests it (tests/test_crc32_hw.py).

@@ -5,7 +5,7 @@ from array import array
 
 import micropython
 
-from fastpath.fir_q15 import _check_args
+from fastpath.kernels.fir_q15 import _check_args
 
 # asm_thumb has no mnemonic for the DSP instructions used here; data(2, hw1, hw2) emits each
 # one's 32-bit Thumb-2 encoding (ARMv7-M Architecture Reference Manual; each checked against

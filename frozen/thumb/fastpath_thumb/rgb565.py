@@ -3,7 +3,7 @@ assembler."""
 
 import micropython
 
-from fastpath.rgb565 import _check_args
+from fastpath.kernels.rgb565 import _check_args
 
 
 # r0: s, the next src pixel (r, g, b); r1: d, the next dst pixel (2 bytes); r2: n, pixels

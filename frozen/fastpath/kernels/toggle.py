@@ -10,9 +10,9 @@ of the output register (see board.py for why that matters on a Pyboard).
 try:
     import micropython
 except ImportError:  # CPython: the package imports, but there is no pin to toggle
-    from ._cpython import micropython, ptr32, uint
+    from .._cpython import micropython, ptr32, uint
 
-from . import _args, board
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("n", "count"),)

@@ -10,9 +10,9 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import const, micropython, ptr16, uint
+    from .._cpython import const, micropython, ptr16, uint
 
-from . import _args
+from .. import _args
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("x", "q15"), ("h", "q15"), ("y", "q15_out"))
@@ -36,7 +36,7 @@ def workload():
     # The bench's call: (arguments, units of work). Samples centred on zero, taps 0..32767.
     from array import array
 
-    from ._rng import Rng
+    from .._rng import Rng
 
     x = Rng(1).halves(256)
     for i in range(len(x)):

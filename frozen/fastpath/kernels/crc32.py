@@ -7,9 +7,9 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import const, micropython, ptr8, ptr32, uint
+    from .._cpython import const, micropython, ptr8, ptr32, uint
 
-from . import _args, board
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("data", "buffer"), ("crc", "u32", 0))
@@ -29,7 +29,7 @@ _POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(4).bytes(4096),), 4096
 

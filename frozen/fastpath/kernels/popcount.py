@@ -7,9 +7,9 @@ one exception in native).
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, ptr32, uint
+    from .._cpython import micropython, ptr8, ptr32, uint
 
-from . import _args
+from .. import _args
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("data", "buffer"),)
@@ -24,7 +24,7 @@ NO_ALLOC = ("native", "viper", "asm", "c")
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(4).bytes(4096),), 4096
 

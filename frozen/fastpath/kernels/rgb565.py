@@ -7,9 +7,9 @@ See docs/kernels.md. native and viper allocate nothing on the success path.
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, uint
+    from .._cpython import micropython, ptr8, uint
 
-from . import _args
+from .. import _args
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("src", "bytes"), ("dst", "bytes_out"))
@@ -24,7 +24,7 @@ NO_ALLOC = ("native", "viper", "asm", "c")
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(3).bytes(3 * 1024), bytearray(2 * 1024)), 1024
 
