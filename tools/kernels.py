@@ -80,8 +80,6 @@ class Kernel:
         for rung in tiers(self.root):
             if rung == "c":
                 have = c and facts["COMPILED"] and self.c_source is not None
-            elif rung == "asm":
-                have = facts["THUMB"] and self.asm_source is not None
             elif not facts["COMPILED"] and rung not in ("py", "opt"):
                 have = False  # CPython defines the compiled rungs as stand-ins, never runs them
             else:

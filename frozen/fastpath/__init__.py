@@ -63,11 +63,6 @@ def _load(name, rungs):
                     f = getattr(__import__("_fastpath_" + name), name, None)
                 except ImportError:
                     pass
-        elif rung == "asm" and board.THUMB:
-            try:
-                f = getattr(__import__("fastpath_thumb." + name), name).asm
-            except ImportError:
-                f = None
         else:
             f = getattr(module, rung, None)
         if f is not None:

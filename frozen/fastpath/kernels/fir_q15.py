@@ -12,7 +12,7 @@ try:
 except ImportError:  # CPython: only py and opt run
     from .._cpython import const, micropython, ptr16, uint
 
-from .. import _args
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("x", "q15"), ("h", "q15"), ("y", "q15_out"))
@@ -340,3 +340,24 @@ def viper(x, h, y):
     n = _check_args(x, h, y)
     _viper(0, 0, h, x, y, len(h), n, 0 if _WIDE else 1)
     return n
+
+
+if board.THUMB:
+    from array import array
+
+    # The raw loop in Thumb-2 assembler, with the M4's SMLALD (fastpath_thumb.fir_q15).
+    from fastpath_thumb.fir_q15 import fir_q15 as _asm
+
+    # nh and n, passed to _asm by address: asm_thumb takes at most four arguments (r0-r3) and
+    # the kernel needs five values. Preallocated once (32 bytes of heap), so a call allocates
+    # nothing; the asm rung is therefore not re-entrant: an interrupt handler must not call it.
+    _ARGS = array("i", (0, 0))
+
+    def asm(x, h, y):
+        # Checked before the pointer walk: assembler has no bounds checks.
+        n = _check_args(x, h, y)
+        a = _ARGS
+        a[0] = len(h)
+        a[1] = n
+        _asm(y, h, x, a)
+        return n

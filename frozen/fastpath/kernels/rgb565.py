@@ -9,7 +9,7 @@ try:
 except ImportError:  # CPython: only py and opt run
     from .._cpython import micropython, ptr8, uint
 
-from .. import _args
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("src", "bytes"), ("dst", "bytes_out"))
@@ -122,3 +122,12 @@ def _viper(s: ptr8, d: ptr8, n: int):
 def viper(src, dst):
     # Checked before the pointer walk: viper has no bounds checks.
     _viper(src, dst, _check_args(src, dst))
+
+
+if board.THUMB:
+    # The raw loop in Thumb assembler: the byte formula, a pixel a pass (fastpath_thumb.rgb565).
+    from fastpath_thumb.rgb565 import rgb565 as _asm
+
+    def asm(src, dst):
+        # Checked before the pointer walk: assembler has no bounds checks.
+        _asm(src, dst, _check_args(src, dst))

@@ -99,3 +99,13 @@ def viper(n):
     _args.count(n, "n")
     board.out_pin()
     _viper(n, board.OUT_BSRR, board.out_first_word(), board.OUT_SET ^ board.OUT_RESET)
+
+
+if board.THUMB:
+    # The raw loop in Thumb-2: four instructions a toggle (fastpath_thumb.toggle).
+    from fastpath_thumb.toggle import toggle as _asm
+
+    def asm(n):
+        _args.count(n, "n")
+        board.out_pin()
+        _asm(n, board.OUT_BSRR, board.out_first_word(), board.OUT_SET ^ board.OUT_RESET)
