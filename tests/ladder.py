@@ -48,6 +48,13 @@ def reference(kernel):
     return importlib.import_module(KERNELS[kernel].test_module).reference
 
 
+def reference_state(kernel):
+    """`state` in tests/test_<kernel>.py, the reference's model of what the kernel's state()
+    reads on a target (a pin's level), or None for a kernel whose calls change only their
+    arguments."""
+    return getattr(importlib.import_module(KERNELS[kernel].test_module), "state", None)
+
+
 def _parse(line):
     from array import array
 
@@ -72,8 +79,8 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
 def expected_outcomes(kernel, seed, count, limit=300):
     """What each case of run_rungs must give: the kernel's reference on the same cases."""
     ladder = host_module("ladder")
-    ref = reference(kernel)
-    return [ladder.outcome(ref, args, outputs, guards)
+    ref, state = reference(kernel), reference_state(kernel)
+    return [ladder.outcome(ref, args, outputs, guards, state)
             for args, outputs, guards in ladder.cases(kernel, seed, count, limit)]
 
 

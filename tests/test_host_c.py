@@ -30,6 +30,10 @@ ARM_GCC_MISSING = (
     "arm-none-eabi-gcc not found: install the Arm bare-metal toolchain "
     "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
 )
+OBJDUMP_MISSING = (
+    "arm-none-eabi-objdump not found, so no kernel's required instructions can be checked: "
+    "install it (apt-get install binutils-arm-none-eabi, or ./inv setup)"
+)
 
 
 def kernels_with_tests():
@@ -124,7 +128,9 @@ def test_compiles_for_cortex_m(build, cross, name, cpu):
         proc.stdout + proc.stderr)[-4000:]
     insns = required_insns(name).get(cpu, [])
     objdump = shutil.which("arm-none-eabi-objdump")
-    if insns and objdump is not None:
+    if insns and objdump is None:
+        pytest.fail(OBJDUMP_MISSING)
+    if insns:
         text = subprocess.run(
             [objdump, "-d", str(obj)], capture_output=True, text=True, check=True
         ).stdout

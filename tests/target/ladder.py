@@ -112,20 +112,24 @@ def cases(name, seed, count, limit=300):
         yield args, outputs, guards
 
 
-def outcome(f, args, outputs, guards):
-    # What a call did, as a value both sides can compare.
+def outcome(f, args, outputs, guards, state=None):
+    # What a call did, as a value both sides can compare. With state (a kernel's state(): what
+    # its calls change besides their arguments, an int), also the bits of it the call flipped.
+    before = state() if state else 0
     try:
         ret = f(*args)
     except Exception as e:  # a wrong exception is a result like any other
         return (type(e).__name__, str(e))
-    return (ret, [bytes(args[i]) for i in outputs], all(g() for g in guards))
+    done = (ret, [bytes(args[i]) for i in outputs], all(g() for g in guards))
+    return done + (state() ^ before,) if state else done
 
 
 def run(name, seed, count, limit=300):
     # Every rung of kernel name on the same cases, built afresh for each rung.
     rungs = fastpath.KERNELS[name]
+    state = getattr(kernel_module(name), "state", None)
     for tier in fastpath.TIERS:
         if tier in rungs:
             print("RUNG", tier)
             for args, outputs, guards in cases(name, seed, count, limit):
-                print(repr(outcome(rungs[tier], args, outputs, guards)))
+                print(repr(outcome(rungs[tier], args, outputs, guards, state)))

@@ -41,6 +41,14 @@ def sample(r, n):
     return (min(n, 100),)
 
 
+def state():
+    # What a call changes besides its arguments, for the tests (tests/target/ladder.py): the
+    # pin's level, 0 or 1.
+    import machine
+
+    return 1 if machine.mem32[board.OUT_REG] & board.OUT_MASK else 0
+
+
 def py(n):
     # What a newcomer writes: read the pin, write back its opposite.
     _args.count(n, "n")
