@@ -90,7 +90,7 @@ def crc32(r0, r1, r2, r3) -> uint:
 # zlib's order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
 # r2: dr; r3: the word. RBIT (ARMv7-M, T1 encoding FA90|Rm, F0A0 | Rd<<8 | Rm) is asm_thumb's
 # rbit(); 6 instructions a word. Pointed at a RAM word instead of the register, the emulator
-# tests it (tests/test_crc32_hw.py).
+# tests it (tests/test_crc32.py, test_rbit_word_feeder_on_the_emulator).
 @micropython.asm_thumb
 def hw_words(r0, r1, r2):
     cmp(r1, 0)
