@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tools import kernels as declared
+from tools.targets import from_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_CODE = Path(__file__).resolve().parent / "target"
@@ -55,12 +56,6 @@ def reference_state(kernel):
     return getattr(importlib.import_module(KERNELS[kernel].test_module), "state", None)
 
 
-def _parse(line):
-    from array import array
-
-    return eval(line, {"__builtins__": {}, "array": array, "bytearray": bytearray})
-
-
 def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
     """{rung: [outcome per case]} of every rung of kernel on target (tests/target/ladder.py)."""
     files = ("ladder",) if target.name != "unix-asan" else ("ladder", "edge")
@@ -72,7 +67,7 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600):
         if line.startswith("RUNG "):
             rung = results[line.split()[1]] = []
         elif line.strip():
-            rung.append(_parse(line))
+            rung.append(from_literal(line))
     return results
 
 
@@ -102,7 +97,7 @@ def run_bad_calls(target, kernel, extra=()):
 
     call = "run_bad({!r}, extra={})".format(kernel, literal([tuple(a) for a in extra]))
     out = target.run(program("contract", call=call))
-    return [_parse(line) for line in out.splitlines() if line.strip()]
+    return [from_literal(line) for line in out.splitlines() if line.strip()]
 
 
 def run_heaplock(target, kernel):

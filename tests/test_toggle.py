@@ -16,7 +16,7 @@ import pytest
 
 import ladder
 from conftest import frozen_package
-from tools.targets import QemuTarget
+from tools.targets import QemuTarget, from_literal
 
 RUNGS = ("py", "opt", "native", "mem", "viper", "asm")
 frozen_package()
@@ -76,7 +76,7 @@ def test_the_generic_comparison_catches_a_rung_that_does_nothing(target):
             "    for args, outputs, guards in cases('toggle', {}, {}):\n"
             "        print(repr(outcome(f, args, outputs, guards, state)))\n".format(seed, count))
     out = target.run(ladder.program("ladder", call=call))
-    idle, viper = [[ladder._parse(line) for line in part.splitlines() if line.strip()]
+    idle, viper = [[from_literal(line) for line in part.splitlines() if line.strip()]
                    for part in out.split("RUNG")[1:]]
     expected = ladder.expected_outcomes("toggle", seed, count)
     ladder.assert_rungs_agree({"viper": viper}, expected, "toggle")
@@ -88,7 +88,7 @@ def test_the_generic_comparison_catches_a_rung_that_does_nothing(target):
 def test_emulator_has_every_register_rung(traced):
     q, _ = traced
     out = q.run("import fastpath\nprint(sorted(fastpath.KERNELS['toggle']))")
-    assert eval(out) == sorted(RUNGS)
+    assert from_literal(out) == sorted(RUNGS)
 
 
 @pytest.mark.targets("qemu")

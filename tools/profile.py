@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tools.targets import QemuTarget
+from tools.targets import QemuTarget, from_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_SOURCE = ROOT / "tools" / "insnprof.c"
@@ -320,7 +320,7 @@ def run(firmware_folder, kernel, rung, folder, timeout=600):
         if line is None:
             raise ProfileError("profile: the emulator printed no PROFILE line: {}".format(
                 printed.strip()[-200:]))
-        kernel, rung, units, empty, count, unit = ast.literal_eval(line.split(" ", 1)[1])
+        kernel, rung, units, empty, count, unit = from_literal(line.split(" ", 1)[1])
         windows = read_windows(out)
     if len(windows) < 2:
         raise ProfileError("profile: the plugin saw {} timed windows, not 2".format(
