@@ -25,8 +25,9 @@ def say(stage, text):
     print("[{}] {}".format(stage, text), flush=True)
 
 
-class Firmware:
-    """One build target: which MicroPython port builds it, from which of our folders."""
+class BuildRecipe:
+    """How one firmware is built: which MicroPython port builds it, from which of our folders,
+    into which folder of the build directory."""
 
     def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=()):
         self.name = name
@@ -47,27 +48,27 @@ class Firmware:
         return [f.format(root=root) for f in self.make_flags]
 
     def __repr__(self):
-        return "Firmware({!r})".format(self.name)
+        return "BuildRecipe({!r})".format(self.name)
 
 
 FIRMWARES = {
     f.name: f
     for f in (
-        Firmware(
+        BuildRecipe(
             "pybv11", "stm32", "PYBV11",
             ("lib/stm32lib", "lib/libhydrogen", "lib/micropython-lib"),
             ("firmware.dfu", "firmware.hex", "firmware.elf"),
             {"BOARD_DIR": "boards/PYBV11"},
         ),
-        Firmware(
+        BuildRecipe(
             "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix"},
         ),
-        Firmware(
+        BuildRecipe(
             "unix-asan", "unix", "unix-asan", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix-asan"},
         ),
-        Firmware(
+        BuildRecipe(
             "qemu", "qemu", "qemu", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             # MicroPython v1.24 knows no BOARD_DIR: it reads boards/$(BOARD).mk, which make
@@ -79,7 +80,7 @@ FIRMWARES = {
 
 
 def firmwares(names):
-    """The Firmware objects for "all" or a comma-separated list of names."""
+    """The BuildRecipe objects for "all" or a comma-separated list of names."""
     if names == "all":
         return list(FIRMWARES.values())
     wanted = [n.strip() for n in names.split(",") if n.strip()]

@@ -162,7 +162,7 @@ def _scope_name(node):
     return getattr(node, "name", None) or "<{}>".format(type(node).__name__.lower())
 
 
-class Firmware:
+class CodeMap:
     """What runs where in a qemu build: firmware.elf's functions, and the frozen functions of
     frozen_content.c beside it (their fun_data arrays, named by module and function)."""
 
@@ -301,7 +301,7 @@ def read_windows(path):
 
 def run(firmware_folder, kernel, rung, folder, timeout=600):
     """Profile one call of rung on kernel's workload on the emulator: the report dict."""
-    firmware = Firmware(firmware_folder)
+    firmware = CodeMap(firmware_folder)
     folder = Path(folder)
     plugin = build_plugin(folder)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
