@@ -32,7 +32,8 @@ ARM_GCC_MISSING = (
 )
 OBJDUMP_MISSING = (
     "arm-none-eabi-objdump not found, so no kernel's required instructions can be checked: "
-    "install it (apt-get install binutils-arm-none-eabi, or ./inv setup)"
+    "install binutils-arm-none-eabi (apt-get install binutils-arm-none-eabi; "
+    "gcc-arm-none-eabi, which ./inv setup installs, depends on it)"
 )
 
 

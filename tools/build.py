@@ -102,7 +102,6 @@ def firmware_path(layout, name):
 # Debian packages the build, the emulator and flashing need, by the command each provides.
 APT_PACKAGES = {
     "arm-none-eabi-gcc": "gcc-arm-none-eabi",
-    "arm-none-eabi-objdump": "binutils-arm-none-eabi",  # the C kernels' instructions (tests/c)
     "qemu-system-arm": "qemu-system-arm",
     "dfu-util": "dfu-util",
     "cc": "gcc",
