@@ -3,6 +3,6 @@
 # modules, plus code only that CPU can compile (inline Thumb assembler).
 include("$(FASTPATH_PORT_MANIFEST)")
 package("fastpath")
-# Written by ./inv build into the target's build folder: the kernels found and the firmware's
+# Written by ./inv build into the target's build folder: the kernel index and the firmware's
 # identity (tools/kernels.py).
-module("fastpath/_build.py", base_path="$(FASTPATH_GEN_DIR)")
+module("fastpath/_index.py", base_path="$(FASTPATH_GEN_DIR)")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tools import kernels as declared
+from tools.targets import from_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_CODE = Path(__file__).resolve().parent / "target"
@@ -31,13 +32,16 @@ def host_module(name):
     frozen = str(ROOT / "frozen")
     if frozen not in sys.path:
         sys.path.insert(0, frozen)
-    key = "fastpath_target_" + name
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, TARGET_CODE / (name + ".py"))
+    if name not in _HOST_MODULES:
+        spec = importlib.util.spec_from_file_location("fastpath_target_" + name,
+                                                      TARGET_CODE / (name + ".py"))
         module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
         spec.loader.exec_module(module)
-    return sys.modules[key]
+        _HOST_MODULES[name] = module
+    return _HOST_MODULES[name]
+
+
+_HOST_MODULES = {}  # host_module()'s, by name
 
 
 def reference(kernel):
@@ -45,10 +49,11 @@ def reference(kernel):
     return importlib.import_module(KERNELS[kernel].test_module).reference
 
 
-def _parse(line):
-    from array import array
-
-    return eval(line, {"__builtins__": {}, "array": array, "bytearray": bytearray})
+def reference_state(kernel):
+    """`state` in tests/test_<kernel>.py, the reference's model of what the kernel's state()
+    reads on a target (a pin's level), or None for a kernel whose calls change only their
+    arguments."""
+    return getattr(importlib.import_module(KERNELS[kernel].test_module), "state", None)
 
 
 def run_rungs(target, kernel, seed, count, limit=300, timeout=600, sizes=None, short=True,
@@ -66,23 +71,23 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600, sizes=None, s
         if line.startswith("RUNG "):
             rung = results[line.split()[1]] = []
         elif line.strip():
-            rung.append(_parse(line))
+            rung.append(from_literal(line))
     return results
 
 
 def expected_outcomes(kernel, seed, count, limit=300, sizes=None, short=True):
     """What each case of run_rungs must give: the kernel's reference on the same cases."""
     ladder = host_module("ladder")
-    ref = reference(kernel)
+    ref, state = reference(kernel), reference_state(kernel)
     made = ladder.cases(kernel, seed, count, limit) if sizes is None else \
         ladder.boundary(kernel, sizes, short)
-    return [ladder.outcome(ref, args, outputs, guards) for args, outputs, guards in made]
+    return [ladder.outcome(ref, args, outputs, guards, state) for args, outputs, guards in made]
 
 
 def long_sizes(target, kernel):
     """The long sizes of kernel's boundary cases on target: what its heap holds."""
     out = target.run(program("ladder", call="print(long_sizes({!r}))".format(kernel)))
-    return _parse(out.strip().splitlines()[-1])
+    return from_literal(out.strip().splitlines()[-1])
 
 
 def assert_rungs_agree(results, expected, kernel):
@@ -103,7 +108,7 @@ def run_bad_calls(target, kernel, extra=()):
 
     call = "run_bad({!r}, extra={})".format(kernel, literal([tuple(a) for a in extra]))
     out = target.run(program("contract", call=call))
-    return [_parse(line) for line in out.splitlines() if line.strip()]
+    return [from_literal(line) for line in out.splitlines() if line.strip()]
 
 
 def run_heaplock(target, kernel):

@@ -14,6 +14,7 @@ import zlib
 import pytest
 
 import ladder
+from tools.targets import from_literal
 
 BUGS = ("overflow", "off_by_one", "past_block")
 
@@ -29,7 +30,7 @@ def _outcomes(target, call):
         if line.startswith("RUNG "):
             rung = results[line.split()[1]] = []
         elif line.strip():
-            rung.append(ladder._parse(line))
+            rung.append(from_literal(line))
     return results
 
 
@@ -42,7 +43,7 @@ def test_boundary_cases_catch_each_planted_bug(target):
     if hasattr(target, "soft_reset"):
         target.soft_reset()
     out = target.run(ladder.program("ladder", "planted", call="print(long_sizes(Adler32))"))
-    sizes = ladder._parse(out.strip().splitlines()[-1])
+    sizes = from_literal(out.strip().splitlines()[-1])
     assert sizes and sizes[0] >= 60000, sizes  # about 64 KiB: more than the emulator's NMAX
     host = ladder.host_module("ladder")
     planted = ladder.host_module("planted")

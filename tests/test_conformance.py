@@ -249,7 +249,7 @@ def test_task_refuses_a_target_it_cannot_test():
 
 
 def test_wrapper_refuses_to_unskip_what_upstream_does_not_skip(tmp_path):
-    fw = check.Firmware("qemu", "qemu", tmp_path / "firmware.elf")
+    fw = check.TestedBuild("qemu", "qemu", tmp_path / "firmware.elf")
     cmd = check._command(fw, "asmfp", MP, tmp_path, 1, check.sys.executable)
     i = cmd.index("--unskip")
     cmd[i + 1] = "qemu:basics/0prelim.py"

@@ -15,6 +15,7 @@ import zlib
 import pytest
 
 from conftest import frozen_package
+from tools.targets import from_literal
 
 
 def reference(data, crc=0):
@@ -59,7 +60,7 @@ def test_running_crc_chains(target):
 @pytest.fixture(scope="module")
 def module():
     frozen_package()
-    return importlib.import_module("fastpath.crc32")  # the module, not the package's crc32()
+    return importlib.import_module("fastpath.kernels.crc32")
 
 
 class CrcUnit:
@@ -191,7 +192,7 @@ def test_rbit_word_feeder_on_the_emulator(target, module):
     for off, line in enumerate(lines[:4]):
         got_off, rest = line.split(" ", 1)
         words_text, last, guard = rest.rsplit(" ", 2)
-        words = eval(words_text)
+        words = from_literal(words_text)
         m = data[off:]
         want = [module._rbit32(int.from_bytes(m[4 * i:4 * i + 4], "little"))
                 for i in range(len(m) // 4)]

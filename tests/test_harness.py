@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ladder
-from tools.targets import QemuTarget, TargetError, TargetTimeout
+from tools.targets import QemuTarget, TargetError, TargetTimeout, from_literal
 
 HERE = Path(__file__).resolve().parent
 
@@ -85,8 +85,8 @@ print([measure(n) for n in (10, 100, 1000)])
 
 @pytest.mark.targets("qemu")
 def test_emulator_clock_is_deterministic(target):
-    first = eval(target.run(MEASURE))
-    second = eval(target.run(MEASURE))
+    first = from_literal(target.run(MEASURE))
+    second = from_literal(target.run(MEASURE))
     assert first == second
     # More work takes more instructions, roughly in proportion.
     assert 0 < first[0] < first[1] < first[2]
@@ -99,7 +99,7 @@ def test_emulator_clock_counts_instructions(qemu_firmware):
     # of the code, not of this machine's load.
     other = QemuTarget(qemu_firmware)
     try:
-        assert eval(other.run(MEASURE)) == eval(other.run(MEASURE))
+        assert from_literal(other.run(MEASURE)) == from_literal(other.run(MEASURE))
     finally:
         other.close()
 
@@ -270,3 +270,16 @@ def test_device_that_never_comes_back_is_a_wrapped_timeout(emulated_board):
             device.run("print(1)", timeout=2)
     finally:
         device.close()
+
+
+def test_target_output_is_parsed_never_evaluated():
+    # from_literal, the one parser of what a target prints: its repr()s, arrays and
+    # bytearrays included, come back as values; anything else is refused, not run.
+    from array import array
+
+    text = "(1, -2, 'a', b'\\x00', [array('h', [1, -2]), bytearray(b'xy')], {'k': None}, True)"
+    assert from_literal(text) == (1, -2, "a", b"\x00", [array("h", [1, -2]), bytearray(b"xy")],
+                                  {"k": None}, True)
+    for bad in ("__import__('os').system('true')", "open('x')", "array", "1 +", "x.y"):
+        with pytest.raises(ValueError, match="not a value a target prints"):
+            from_literal(bad)

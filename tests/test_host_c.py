@@ -30,6 +30,11 @@ ARM_GCC_MISSING = (
     "arm-none-eabi-gcc not found: install the Arm bare-metal toolchain "
     "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
 )
+OBJDUMP_MISSING = (
+    "arm-none-eabi-objdump not found, so no kernel's required instructions can be checked: "
+    "install binutils-arm-none-eabi (apt-get install binutils-arm-none-eabi; "
+    "gcc-arm-none-eabi, which ./inv setup installs, depends on it)"
+)
 
 
 def kernels_with_tests():
@@ -124,7 +129,9 @@ def test_compiles_for_cortex_m(build, cross, name, cpu):
         proc.stdout + proc.stderr)[-4000:]
     insns = required_insns(name).get(cpu, [])
     objdump = shutil.which("arm-none-eabi-objdump")
-    if insns and objdump is not None:
+    if insns and objdump is None:
+        pytest.fail(OBJDUMP_MISSING)
+    if insns:
         text = subprocess.run(
             [objdump, "-d", str(obj)], capture_output=True, text=True, check=True
         ).stdout

@@ -35,8 +35,9 @@ def test_firmware_json_beside_the_artifacts(out, layout):
     }
     assert data["micropython"].startswith("v" + layout.release())
     # The frozen module says the same, and neither holds a path or a time.
-    module = (layout.out(out) / "gen" / "fastpath" / "_build.py").read_text()
-    assert module == kernels.firmware_module(data)
+    module = (layout.out(out) / identity.MODULE).read_text()
+    board, arch = kernels.FIRMWARE_BOARDS[out]
+    assert module == kernels.index_source(board, arch, build=data)
     for text in (module, path.read_text()):
         assert str(ROOT) not in text and str(layout.build) not in text
 
@@ -58,7 +59,7 @@ def test_written_only_when_changed(tmp_path):
     info = {"fastpath": "abc1234-dirty", "micropython": "v1.25.0", "board": "PYBV11"}
     assert identity.write_module(tmp_path, info) is True
     assert identity.write_json(tmp_path, info) is True
-    module = tmp_path / "gen" / "fastpath" / "_build.py"
+    module = tmp_path / identity.MODULE
     stamps = module.stat().st_mtime_ns, (tmp_path / "firmware.json").stat().st_mtime_ns
     # Same identity: nothing is touched, so make sees nothing new (a no-op rebuild).
     assert identity.write_module(tmp_path, dict(info)) is False

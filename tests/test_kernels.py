@@ -143,3 +143,19 @@ def test_the_package_function_is_the_fastest_rung(target, kernel):
         "best = [t for t in ('c', 'asm', 'viper', 'native', 'opt', 'py') if t in K][0]\n"
         "print(best, getattr(fastpath, {0!r}) is K[best])".format(kernel))
     assert out.split()[1] == "True", out
+
+
+@pytest.mark.targets("unix", "unix-asan", "qemu", "device")
+def test_the_index_lists_the_rungs_the_board_has(target):
+    # The build's index (fastpath/_index.py, read from the kernel files on the host) lists for
+    # each kernel exactly the rungs the package finds on the board when it looks for itself
+    # (its own way without an index: every rung its module defines there, and the C one).
+    out = target.run(
+        "import fastpath\n"
+        "for name, rungs in zip(fastpath.NAMES, fastpath.RUNGS):\n"
+        "    print(name, ','.join(rungs), ','.join(sorted(fastpath._load(name, None))))\n")
+    rows = [line.split() for line in out.splitlines()]
+    assert sorted(r[0] for r in rows) == sorted(
+        k for k, d in ladder.KERNELS.items() if d.runs_on(BOARD[target.name]))
+    for name, listed, found in rows:
+        assert sorted(listed.split(",")) == found.split(","), name

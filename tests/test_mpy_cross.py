@@ -9,7 +9,7 @@ import pytest
 
 from tools.settings import ROOT
 
-PORTABLE = sorted((ROOT / "frozen" / "fastpath").glob("*.py"))
+PORTABLE = sorted((ROOT / "frozen" / "fastpath").rglob("*.py"))
 THUMB_ONLY = sorted((ROOT / "frozen" / "thumb").rglob("*.py"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 TARGET_CODE = sorted((ROOT / "tests" / "target").glob("*.py"))

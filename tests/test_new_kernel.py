@@ -23,7 +23,7 @@ TAKEN = sorted(kernels.discover())[0]  # any kernel the project has
 
 
 @pytest.mark.parametrize("name, message", [
-    (TAKEN, "new-kernel: '{0}' is taken (frozen/fastpath/{0}.py exists); choose another "
+    (TAKEN, "new-kernel: '{0}' is taken (frozen/fastpath/kernels/{0}.py exists); choose another "
             "name".format(TAKEN)),
     ("9lives", "new-kernel: '9lives' is not a valid Python identifier; use letters, digits and "
                "_, e.g. adler32"),
@@ -68,7 +68,7 @@ def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
     before = {p.relative_to(project) for p in project.rglob("*") if p.is_file()}
     task("new-kernel", NAME, "--c")
     made = {p.relative_to(project) for p in project.rglob("*") if p.is_file()} - before
-    assert {str(p) for p in made} == {"frozen/fastpath/demo.py", "tests/test_demo.py",
+    assert {str(p) for p in made} == {"frozen/fastpath/kernels/demo.py", "tests/test_demo.py",
                                       "usermod/fastpath/demo.c"}
     assert "### `demo(data) -> int`" in (project / "docs" / "kernels.md").read_text()
 
@@ -180,13 +180,13 @@ def test_args_kernel_is_lint_clean_and_its_python_rungs_equal_its_reference(tmp_
     # defaults left out too, and raise the contract's messages.
     from conftest import frozen_package
 
-    for folder in ("frozen/fastpath", "tests", "usermod/fastpath", "docs"):
+    for folder in ("frozen/fastpath/kernels", "tests", "usermod/fastpath", "docs"):
         (tmp_path / folder).mkdir(parents=True)
     shutil.copy(ROOT / "docs" / "kernels.md", tmp_path / "docs" / "kernels.md")
     name = "argskernel"
     written = newkernel.create(name, with_c=True, root=tmp_path, args=signature)
     assert sorted(map(str, written)) == sorted([
-        "frozen/fastpath/argskernel.py", "tests/test_argskernel.py",
+        "frozen/fastpath/kernels/argskernel.py", "tests/test_argskernel.py",
         "usermod/fastpath/argskernel.c", "docs/kernels.md"])
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--config",
                            str(ROOT / "pyproject.toml"), "frozen", "tests"], cwd=tmp_path,
@@ -199,10 +199,11 @@ def test_args_kernel_is_lint_clean_and_its_python_rungs_equal_its_reference(tmp_
     assert "### `argskernel({}) -> int`".format(newkernel._signature(spec)) in docs
 
     frozen_package()
-    import fastpath  # noqa: F401 (the package the module's relative imports need)
+    import fastpath.kernels  # noqa: F401 (the package the module's relative imports need)
     from fastpath._rng import Rng
 
-    module = _load("fastpath." + name, tmp_path / "frozen" / "fastpath" / (name + ".py"))
+    module = _load("fastpath.kernels." + name,
+                   tmp_path / "frozen" / "fastpath" / "kernels" / (name + ".py"))
     tests = _load("test_" + name, tmp_path / "tests" / ("test_" + name + ".py"))
     tests.test_reference_hand_checked()
     assert module.ARGS == tuple((a.name, a.kind) if a.default is None

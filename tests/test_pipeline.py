@@ -34,12 +34,13 @@ def test_firmware_carries_c_module_and_frozen_package(out, layout):
         if k.c_source:
             assert "fastpath_{}_obj".format(k.name) in symbols, k.name
             assert "fastpath_{}_raw".format(k.name) in symbols, k.name
-    # The frozen module table names every module of the package (the build's _build.py among
-    # them), and every asm rung.
+    # The frozen module table names every module of the package (the build's kernel index
+    # among them), and every asm rung.
     frozen = (layout.out(out) / "frozen_content.c").read_text()
-    names = set(re.findall(r'"((?:fastpath|fastpath_thumb)/[a-z0-9_]+\.py)\\0"', frozen))
-    package = {"fastpath/" + p.name for p in (ROOT / "frozen" / "fastpath").glob("*.py")}
-    assert package | {"fastpath/_build.py", "fastpath_thumb/__init__.py"} <= names
+    names = set(re.findall(r'"((?:fastpath|fastpath_thumb)/[a-z0-9_/]+\.py)\\0"', frozen))
+    package = {p.relative_to(ROOT / "frozen").as_posix()
+               for p in (ROOT / "frozen" / "fastpath").rglob("*.py")}
+    assert package | {"fastpath/_index.py", "fastpath_thumb/__init__.py"} <= names
     for k in declared.values():
         if k.asm_source:
             assert "fastpath_thumb/{}.py".format(k.name) in names

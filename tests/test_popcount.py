@@ -42,6 +42,6 @@ def test_float_and_wide_items_count_their_raw_bits(target):
 
 def test_table_in_flash_counts_bits():
     frozen_package()
-    table = importlib.import_module("fastpath.popcount")._POP
+    table = importlib.import_module("fastpath.kernels.popcount")._POP
     assert isinstance(table, bytes)  # a bytes literal: flash, not heap
     assert list(table) == [bin(i).count("1") for i in range(256)]

@@ -66,7 +66,7 @@ def test_py_runs_in_the_vm_and_viper_in_native_code(profiles):
     native = [name for name, cat, *_ in profiles["viper"]["functions"]
               if cat == profiling.NATIVE]
     assert native and all(n.startswith("fastpath.") for n in native)
-    assert any(n.startswith("fastpath.{}.".format(kernel)) and "_dot_py" not in n
+    assert any(n.startswith("fastpath.kernels.{}.".format(kernel)) and "_dot_py" not in n
                for n in native)
 
 

@@ -14,8 +14,9 @@ import re
 
 import pytest
 
+import ladder
 from conftest import frozen_package
-from tools.targets import QemuTarget
+from tools.targets import QemuTarget, from_literal
 
 RUNGS = ("py", "opt", "native", "mem", "viper", "asm")
 frozen_package()
@@ -25,9 +26,19 @@ BSRR_RUNGS = ("viper", "asm")  # one store to the set/reset register a toggle, n
 SET, RESET = 1 << 0, 1 << 16  # BSRR words for bit 0, as the emulator's board.OUT_SET, OUT_RESET
 
 
+_level = [0]  # the reference's model of the pin
+
+
 def reference(n):
-    # A toggle leaves nothing to compare but the pin, which the tests below count.
-    return None
+    # A toggle returns None and flips the pin n times: the model pin ends flipped if n is odd.
+    _level[0] ^= n & 1
+
+
+def state():
+    # The model pin's level, as toggle's state() reads the real one: the generic comparison
+    # (tests/test_kernels.py) checks that each call of each rung flipped the pin as the model
+    # did. The tests below also count the writes.
+    return _level[0]
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +65,30 @@ def led0_writes(log):
 
 
 @pytest.mark.targets("qemu")
+def test_the_generic_comparison_catches_a_rung_that_does_nothing(target):
+    # tests/test_kernels.py compares each call's flip of the pin with the reference's model:
+    # a stand-in rung that returns None without a store must fail it, and the viper rung, run
+    # in the same program on the same cases, must pass.
+    seed, count = 11, 30
+    call = ("state = kernel_module('toggle').state\n"
+            "for f in (lambda n: None, fastpath.KERNELS['toggle']['viper']):\n"
+            "    print('RUNG')\n"
+            "    for args, outputs, guards in cases('toggle', {}, {}):\n"
+            "        print(repr(outcome(f, args, outputs, guards, state)))\n".format(seed, count))
+    out = target.run(ladder.program("ladder", call=call))
+    idle, viper = [[from_literal(line) for line in part.splitlines() if line.strip()]
+                   for part in out.split("RUNG")[1:]]
+    expected = ladder.expected_outcomes("toggle", seed, count)
+    ladder.assert_rungs_agree({"viper": viper}, expected, "toggle")
+    with pytest.raises(AssertionError, match="toggle idle: case"):
+        ladder.assert_rungs_agree({"idle": idle}, expected, "toggle")
+
+
+@pytest.mark.targets("qemu")
 def test_emulator_has_every_register_rung(traced):
     q, _ = traced
     out = q.run("import fastpath\nprint(sorted(fastpath.KERNELS['toggle']))")
-    assert eval(out) == sorted(RUNGS)
+    assert from_literal(out) == sorted(RUNGS)
 
 
 @pytest.mark.targets("qemu")

@@ -12,14 +12,11 @@ import subprocess
 from pathlib import Path
 
 from tools import kernels as declared
+from tools.targets import from_literal
+from tools.util import git_describe
 
 # Goals for every kernel: (rung, other rung, at least this many times faster).
 LADDER_GOALS = (("opt", "py", 1.0), ("native", "opt", 1.8), ("viper", "py", 20.0))
-
-
-def _git(*args, cwd):
-    r = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
-    return r.stdout.strip() if r.returncode == 0 else "unknown"
 
 
 def collect(target, kernels, repeat, layout, progress=None):
@@ -41,25 +38,25 @@ def collect(target, kernels, repeat, layout, progress=None):
         )
         for line in out.splitlines():
             if line.startswith("BENCH_UNIT "):
-                unit = eval(line.split(" ", 1)[1])
+                unit = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH_TIERS "):
-                tiers = eval(line.split(" ", 1)[1])
+                tiers = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH_HEAP "):
-                kernel, used = eval(line.split(" ", 1)[1])
+                kernel, used = from_literal(line.split(" ", 1)[1])
                 heap[kernel] = used
             elif line.startswith("BENCH_CLOCK "):
-                cpu_hz = eval(line.split(" ", 1)[1])
+                cpu_hz = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH_BUILD "):
-                build = eval(line.split(" ", 1)[1])
+                build = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH "):
-                lines.append(eval(line.split(" ", 1)[1]))
+                lines.append(from_literal(line.split(" ", 1)[1]))
     rep = report(target.name, unit, tiers or (), lines, repeat, cpu_hz=cpu_hz, build=build)
     rep["heap"] = heap
     # What the board itself says it runs; the host's checkouts only when it cannot say.
-    rep["firmware"] = build["fastpath"] if build else _git("describe", "--always", "--dirty",
-                                                          cwd=layout.root)
-    rep["micropython"] = build["micropython"] if build else _git("describe", "--tags",
-                                                                 cwd=layout.micropython)
+    rep["firmware"] = build["fastpath"] if build else git_describe(layout.root, "--always",
+                                                                  "--dirty")
+    rep["micropython"] = (build["micropython"] if build
+                          else git_describe(layout.micropython, "--tags"))
     return rep
 
 

@@ -13,20 +13,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import identity
-from tools.settings import ROOT
+from tools import identity, sources
+from tools.util import git, say
 
 
 class BuildError(Exception):
     """A step of setup, fetch or build failed; str() says what to do next."""
 
 
-def say(stage, text):
-    print("[{}] {}".format(stage, text), flush=True)
-
-
-class Firmware:
-    """One build target: which MicroPython port builds it, from which of our folders."""
+class BuildRecipe:
+    """How one firmware is built: which MicroPython port builds it, from which of our folders,
+    into which folder of the build directory."""
 
     def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
                  usermods=None, peers=()):
@@ -51,27 +48,27 @@ class Firmware:
         return [f.format(root=root) for f in self.make_flags]
 
     def __repr__(self):
-        return "Firmware({!r})".format(self.name)
+        return "BuildRecipe({!r})".format(self.name)
 
 
 FIRMWARES = {
     f.name: f
     for f in (
-        Firmware(
+        BuildRecipe(
             "pybv11", "stm32", "PYBV11",
             ("lib/stm32lib", "lib/libhydrogen", "lib/micropython-lib"),
             ("firmware.dfu", "firmware.hex", "firmware.elf"),
             {"BOARD_DIR": "boards/PYBV11"},
         ),
-        Firmware(
+        BuildRecipe(
             "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix"},
         ),
-        Firmware(
+        BuildRecipe(
             "unix-asan", "unix", "unix-asan", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix-asan"},
         ),
-        Firmware(
+        BuildRecipe(
             "qemu", "qemu", "qemu", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             # MicroPython v1.24 knows no BOARD_DIR: it reads boards/$(BOARD).mk, which make
@@ -79,7 +76,7 @@ FIRMWARES = {
             ("--include-dir={root}/ports/qemu",),
         ),
         # The emulated board with ulab beside our module: the peers' bench (tools/peers.py).
-        Firmware(
+        BuildRecipe(
             "qemu-ulab", "qemu", "qemu-ulab", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             ("--include-dir={root}/ports/qemu",),
@@ -96,7 +93,7 @@ TARGET_FIRMWARE = {"unix": "unix", "unix-asan": "unix-asan", "qemu": "qemu", "de
 
 
 def firmwares(names):
-    """The Firmware objects for "all" (every one but the peers' variants, which only
+    """The BuildRecipe objects for "all" (every one but the peers' variants, which only
     `./inv bench --peers` builds) or a comma-separated list of names."""
     if names == "all":
         return [f for f in FIRMWARES.values() if not f.peers]
@@ -175,12 +172,6 @@ def setup(install):
 
 
 # --- fetching MicroPython ------------------------------------------------------------------
-
-
-def git(args, cwd=ROOT):
-    """A git command in cwd, its output captured: a CompletedProcess."""
-    return subprocess.run(["git", "-C", str(cwd)] + args, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
 
 
 def _clone(url, ref, dest, layout):
@@ -273,11 +264,9 @@ def fetch(layout, url, targets):
     say("fetch", "MicroPython {} ready in {}".format(layout.ref, layout.rel(mp)))
     peers = [p for t in targets for p in t.peers]
     if peers:
-        from tools import peers as peering
-
         try:
-            peering.fetch(layout, list(dict.fromkeys(peers)))
-        except peering.PeerError as e:
+            sources.fetch(layout, list(dict.fromkeys(peers)))
+        except sources.PeerError as e:
             raise BuildError(str(e))
 
 

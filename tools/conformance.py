@@ -108,7 +108,7 @@ class ConformanceError(Exception):
 
 
 @dataclass
-class Firmware:
+class TestedBuild:
     """One of our builds (or upstream's, for record_upstream) that run-tests.py can drive."""
 
     name: str  # unix, unix-asan, qemu (upstream-unix, upstream-qemu for the baseline)
@@ -561,7 +561,7 @@ def failure_diff(run, test, limit=60):
 
 
 def plan(firmwares, modes=None):
-    """[(Firmware, mode)] to run: every mode of each firmware, or only those named."""
+    """[(TestedBuild, mode)] to run: every mode of each firmware, or only those named."""
     wanted = [m.strip() for m in modes.split(",") if m.strip()] if modes else None
     known = [m for fw in firmwares for m in fw.modes]
     bad = [m for m in wanted or () if m not in known]
@@ -572,7 +572,7 @@ def plan(firmwares, modes=None):
 
 
 def firmwares(paths, sanitizer_env=None, qemu_args=()):
-    """[Firmware] for our builds: paths maps target names (unix, unix-asan, qemu) to the
+    """[TestedBuild] for our builds: paths maps target names (unix, unix-asan, qemu) to the
     micropython binary or firmware.elf."""
     bad = [n for n in paths if n not in TARGETS]
     if bad:
@@ -581,10 +581,10 @@ def firmwares(paths, sanitizer_env=None, qemu_args=()):
     out = []
     for name, path in paths.items():
         if name == "qemu":
-            out.append(Firmware(name, "qemu", Path(path), qemu_args=tuple(qemu_args)))
+            out.append(TestedBuild(name, "qemu", Path(path), qemu_args=tuple(qemu_args)))
         else:
             env = dict(sanitizer_env or {}) if name == "unix-asan" else {}
-            out.append(Firmware(name, "unix", Path(path), env=env))
+            out.append(TestedBuild(name, "unix", Path(path), env=env))
     return out
 
 
@@ -749,7 +749,7 @@ def write_report(runs, out_dir, upstream):
 
 def upstream_builds(mp_dir, out_dir, mpy_cross, kinds=("unix", "qemu"), jobs=2, echo=print):
     """Build upstream's own unix standard variant and qemu MPS2_AN385 board (those of kinds)
-    from the fetched tree, unchanged, into out_dir; [Firmware] to record."""
+    from the fetched tree, unchanged, into out_dir; [TestedBuild] to record."""
     mp_dir, out_dir = Path(mp_dir), Path(out_dir)
     builds = (
         # btree and ssl need lib/berkeley-db-1.xx and lib/mbedtls, which fetch does not clone:
@@ -773,7 +773,7 @@ def upstream_builds(mp_dir, out_dir, mpy_cross, kinds=("unix", "qemu"), jobs=2, 
                 raise ConformanceError("conformance: building {} failed; see {}".format(
                     name, build / "build.log"))
         kind = "qemu" if port == "qemu" else "unix"
-        fws.append(Firmware(name, kind, build / artifact,
+        fws.append(TestedBuild(name, kind, build / artifact,
                             qemu_args=UPSTREAM_QEMU_ARGS if kind == "qemu" else (),
                             note="make -C ports/{} {}".format(port, " ".join(args))))
     return fws

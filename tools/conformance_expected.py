@@ -12,8 +12,8 @@
 #   name (a report anywhere else, and any report in our code, is never accepted)
 #
 # The unix runs compare with upstream's ports/unix standard variant, which upstream's CI builds
-# with btree (lib/berkeley-db-1.xx), ssl (lib/mbedtls) and ffi (libffi, and the
-# tests/ports/unix/ffi_lib.so its CI compiles). ports/unix turns those three off: none of our
+# with btree (lib/berkeley-db-1.xx), ssl (lib/mbedtls) and ffi (libffi, and the ffi_lib.so
+# its CI compiles into tests/ports/unix/). ports/unix turns those three off: none of our
 # code needs them, and fetch does not clone those submodules. Their tests skip here.
 
 _UNIX = "unix,unix-asan"
@@ -44,7 +44,7 @@ EXPECTED = [
     (_UNIX, _EXTMOD_MODES, "extmod/cryptolib_aes256_*.py", "skip", _SSL_HASH),
     (_UNIX, _EXTMOD_MODES, "ports/unix/ffi_*.py", "skip",
      "needs the ffi module (libffi), off in ports/unix (MICROPY_PY_FFI=0): upstream's standard "
-     "build has it, and its CI compiles tests/ports/unix/ffi_lib.so for the ffi_int tests"),
+     "build has it, and its CI compiles ffi_lib.so (tests/ports/unix/) for the ffi_int tests"),
 ]
 
 # UndefinedBehaviorSanitizer reports inside MicroPython v1.25.0's own code (unix-asan aborts at

@@ -2,8 +2,8 @@
 
 At build time tools/build.py writes the identity twice, from one dict:
 
-- ``<out>/gen/fastpath/_build.py``, frozen into the firmware (frozen/manifest.py), so the
-  running board answers ``fastpath.BUILD``;
+- ``<out>/gen/fastpath/_index.py``, the package's kernel index (tools/kernels.py), frozen
+  into the firmware (frozen/manifest.py), so the running board answers ``fastpath.BUILD``;
 - ``<out>/firmware.json`` beside the artifacts, so the host knows what it is about to flash.
 
 Both are written only when their content changes (a no-op rebuild stays a no-op) and hold no
@@ -12,25 +12,22 @@ timestamp and no path (two builds of one tree stay byte-identical). After a flas
 """
 
 import json
-import subprocess
 from pathlib import Path
 
+from tools import kernels
+from tools.util import git_describe
+
 KEYS = ("fastpath", "micropython", "board")
-MODULE = Path("gen") / "fastpath" / "_build.py"  # under the target's build folder
+MODULE = Path("gen") / "fastpath" / "_index.py"  # under the target's build folder
 JSON = "firmware.json"
-
-
-def _git(cwd, *args):
-    r = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
-    return r.stdout.strip() if r.returncode == 0 else ""
 
 
 def build_info(project_dir, micropython_dir, board):
     """{"fastpath": git describe --always --dirty of the project, "micropython": the tag of
     the fetched tree (e.g. "v1.25.0"), "board": the target's build name (e.g. "PYBV11")}."""
     return {
-        "fastpath": _git(project_dir, "describe", "--always", "--dirty") or "unknown",
-        "micropython": _git(micropython_dir, "describe", "--tags", "--always") or "unknown",
+        "fastpath": git_describe(project_dir, "--always", "--dirty"),
+        "micropython": git_describe(micropython_dir, "--tags", "--always"),
         "board": board,
     }
 
@@ -49,12 +46,11 @@ def _write_if_changed(path, text):
 
 
 def write_module(out_dir, info, root=None):
-    """<out_dir>/gen/fastpath/_build.py, only if it changed; True when it was written. It
-    holds BUILD and the kernels of root's tree this board runs (tools/kernels.py)."""
-    from tools import kernels
-
-    text = kernels.firmware_module(info, root or kernels.ROOT)
-    return _write_if_changed(Path(out_dir) / MODULE, text)
+    """<out_dir>/gen/fastpath/_index.py, only if it changed; True when it was written: the
+    kernel index (tools/kernels.py) of the firmware info["board"], with BUILD = info."""
+    board, arch = kernels.FIRMWARE_BOARDS[info["board"]]
+    return kernels.write_index(Path(out_dir) / MODULE, board, arch, build=info,
+                               root=root or kernels.ROOT)
 
 
 def write_json(out_dir, info):

@@ -1,13 +1,16 @@
 """The kernels, as their own files declare them: the host's one way of knowing them.
 
-A kernel is a module frozen/fastpath/NAME.py that defines UNIT and a `py` rung; its asm rung
-is frozen/thumb/fastpath_thumb/NAME.py, its C rung usermod/fastpath/NAME.c, its host reference
+A kernel is a module frozen/fastpath/kernels/NAME.py: its declaration and its Python rungs,
+with the validating wrapper of its asm rung, whose raw loop is
+frozen/thumb/fastpath_thumb/NAME.py; its C rung is usermod/fastpath/NAME.c, its host reference
 and tests tests/test_NAME.py. Its declaration (ARGS, UNIT, WORKLOAD, GOALS, NO_ALLOC, BOARDS,
-PEERS, FLOOR, EDGE_SIZES, EDGE_VALUES) is read here from the source, without importing it, so
-the host needs no MicroPython.
+PEERS, FLOOR, EDGE_SIZES, EDGE_VALUES) and which rungs it defines on which board are read here
+from the source, without importing it, so the host needs no MicroPython.
 
-firmware_module() is the fastpath/_build.py that `./inv build` freezes into each firmware: the
-kernel names found here, the ones with an asm rung, and the firmware's identity.
+index_source() and write_index() make fastpath/_index.py, the one kernel index every delivery
+of the package carries (`./inv build` freezes one into each firmware): the kernels a board
+runs, the rungs each has there, and the firmware's identity where there is one. The package
+reads only that (frozen/fastpath/__init__.py).
 """
 
 import ast
@@ -34,22 +37,25 @@ DECLARED = {
     "EDGE_SIZES": (),
     "EDGE_VALUES": {},
 }
-# Modules of the package that are not kernels (fastpath/__init__.py skips the same).
-NOT_KERNELS = ("board", "bench", "timing")
-
+# The mpy architectures whose firmware runs the asm rungs: they are written for the
+# Cortex-M4's Thumb-2 (ARMv7E-M; fir_q15's uses its DSP instructions).
+ASM_ARCHS = ("armv7em", "armv7emsp", "armv7emdp")
 
 class Kernel:
     """One kernel: its name, its files and its declaration."""
 
-    def __init__(self, name, declared, root=ROOT):
+    def __init__(self, name, declared, root=ROOT, defines=None):
         self.name = name
         self.root = Path(root)
         for key, default in DECLARED.items():
             setattr(self, key.lower(), declared.get(key, default))
+        # {rung: [conditions]}: where its module defines each rung, one list of (test, truth)
+        # pairs per definition, each test an `if` over fastpath.board around it.
+        self.defines = defines or {}
 
     @property
     def source(self):
-        return self.root / "frozen" / "fastpath" / (self.name + ".py")
+        return self.root / "frozen" / "fastpath" / "kernels" / (self.name + ".py")
 
     @property
     def asm_source(self):
@@ -70,6 +76,24 @@ class Kernel:
         """Whether this kernel exists on board ("pyboard", "qemu", "unix", "cpython")."""
         return self.boards is None or board in self.boards
 
+    def rungs(self, board, arch, c=True):
+        """The rungs this kernel has on board (fastpath.board.NAME's terms) of mpy
+        architecture arch (None: the host's, no asm), in ladder order; c: whether the
+        delivery carries the C rungs (our firmware's _fastpath, or native modules)."""
+        facts = {"NAME": board, "THUMB": arch in ASM_ARCHS, "COMPILED": board != "cpython"}
+        out = []
+        for rung in tiers(self.root):
+            if rung == "c":
+                have = c and facts["COMPILED"] and self.c_source is not None
+            elif not facts["COMPILED"] and rung not in ("py", "opt"):
+                have = False  # CPython defines the compiled rungs as stand-ins, never runs them
+            else:
+                have = any(all(_holds(test, facts, self.source) == truth for test, truth in conds)
+                           for conds in self.defines.get(rung, ()))
+            if have:
+                out.append(rung)
+        return tuple(out)
+
     def outputs(self):
         """Positions of the arguments a call writes into."""
         return [i for i, a in enumerate(self.args) if a[1].endswith("_out")]
@@ -78,35 +102,85 @@ class Kernel:
         return "Kernel({!r})".format(self.name)
 
 
-def _declaration(path):
-    # The top-level names of DECLARED that the module assigns literals to, and whether it
-    # defines a `py` rung.
+def _declaration(path, rung_names):
+    # The top-level names of DECLARED that the module assigns literals to, and where it defines
+    # each rung: {rung: [conditions]} (see Kernel.defines), following top-level `if`s.
     tree = ast.parse(path.read_text(), str(path))
     found = {}
-    has_py = False
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == "py":
-            has_py = True
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in DECLARED:
-                try:
-                    found[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    raise ValueError("{}: {} must be a literal".format(path, target.id))
-    return found, has_py
+    defines = {}
+
+    def walk(body, conds):
+        for node in body:
+            if isinstance(node, ast.FunctionDef) and node.name in rung_names:
+                defines.setdefault(node.name, []).append(conds)
+            elif isinstance(node, ast.If):
+                walk(node.body, conds + [(node.test, True)])
+                walk(node.orelse, conds + [(node.test, False)])
+            elif not conds and isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and target.id in DECLARED:
+                    try:
+                        found[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        raise ValueError("{}: {} must be a literal".format(path, target.id))
+
+    walk(tree.body, [])
+    return found, defines
+
+
+def _holds(test, facts, path):
+    # Whether an `if` test over fastpath.board (board.NAME, board.THUMB, board.COMPILED,
+    # compared with literals, and not/and/or of those) holds for facts, those three's values.
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return not _holds(test.operand, facts, path)
+    if isinstance(test, ast.BoolOp):
+        values = [_holds(v, facts, path) for v in test.values]
+        return all(values) if isinstance(test.op, ast.And) else any(values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right = _value(test.left, facts), _value(test.comparators[0], facts)
+        op = type(test.ops[0])
+        if left is not _UNREAD and right is not _UNREAD and op in _COMPARE:
+            return _COMPARE[op](left, right)
+    else:
+        value = _value(test, facts)
+        if value is not _UNREAD:
+            return bool(value)
+    raise ValueError("{}:{}: a rung is defined under `if {}`, which tools/kernels.py cannot "
+                     "read; test fastpath.board's NAME, THUMB or COMPILED".format(
+                         path, test.lineno, ast.unparse(test)))
+
+
+_UNREAD = object()
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+            ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
+
+
+def _value(node, facts):
+    # board.<fact>'s value, a literal's, or _UNREAD.
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if node.value.id == "board" and node.attr in facts:
+            return facts[node.attr]
+        return _UNREAD
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return _UNREAD
 
 
 def discover(root=ROOT):
-    """{name: Kernel} for every kernel in root's frozen/fastpath, by name."""
+    """{name: Kernel} for every kernel in root's frozen/fastpath/kernels, by name."""
+    rung_names = tiers(root)
     kernels = {}
-    for path in sorted((Path(root) / "frozen" / "fastpath").glob("*.py")):
+    for path in sorted((Path(root) / "frozen" / "fastpath" / "kernels").glob("*.py")):
         name = path.stem
-        if name.startswith("_") or name in NOT_KERNELS:
+        if name.startswith("_"):
             continue
-        declared, has_py = _declaration(path)
-        if declared.get("UNIT") and has_py:
-            kernels[name] = Kernel(name, declared, root)
+        declared, defines = _declaration(path, rung_names)
+        if not declared.get("UNIT") or "py" not in defines:
+            raise ValueError("{}: a module of fastpath.kernels is a kernel: it must declare "
+                             "UNIT and define a py rung (docs/adding-a-kernel.md)".format(
+                                 path.relative_to(root)))
+        kernels[name] = Kernel(name, declared, root, defines)
     return kernels
 
 
@@ -119,23 +193,59 @@ def tiers(root=ROOT):
     raise ValueError("frozen/fastpath/__init__.py defines no TIERS")
 
 
-# The board each firmware is, in the terms of a kernel's BOARDS (fastpath/board.py's NAME).
-BOARD_OF = {"PYBV11": "pyboard", "unix": "unix", "unix-asan": "unix", "qemu": "qemu"}
+def reserved(root=ROOT):
+    """The names no kernel may take, since fastpath.NAME must be its fastest rung: the
+    package's own modules and subpackages, and the names its __init__.py defines."""
+    package = Path(root) / "frozen" / "fastpath"
+    names = {p.stem for p in package.glob("*.py")}
+    names |= {p.name for p in package.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    for node in ast.parse((package / "__init__.py").read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
 
 
-def firmware_module(identity, root=ROOT):
-    """The source of fastpath/_build.py for a firmware with this identity (a dict whose
-    "board" is the firmware's folder name): its identity, the kernels that board runs, and
-    those of them with an asm rung."""
-    board = BOARD_OF.get(identity["board"], identity["board"])
+# Each firmware we build (its folder name, the "board" of its identity) as the package's board
+# (fastpath.board.NAME) and mpy architecture (None: the host's).
+FIRMWARE_BOARDS = {
+    "PYBV11": ("pyboard", "armv7emsp"),
+    "unix": ("unix", None),
+    "unix-asan": ("unix", None),
+    "qemu": ("qemu", "armv7emsp"),
+}
+
+
+def index_source(board, arch, build=None, c=True, root=ROOT):
+    """The source of fastpath/_index.py for a delivery to board (fastpath.board.NAME's terms)
+    of mpy architecture arch: BUILD (build, the firmware's identity dict, or None), the
+    kernels that board runs (NAMES) and the rungs each has there (RUNGS); c: whether the
+    delivery carries the C rungs."""
     kernels = [k for k in discover(root).values() if k.runs_on(board)]
-    names = tuple(k.name for k in kernels)
-    thumb = tuple(k.name for k in kernels if k.asm_source)
-    build = "{" + ", ".join("{!r}: {!r}".format(k, identity[k]) for k in
-                            ("fastpath", "micropython", "board")) + "}"
+    if build is not None:
+        build = "{" + ", ".join("{!r}: {!r}".format(k, build[k]) for k in
+                                ("fastpath", "micropython", "board")) + "}"
+    rungs = "".join("    {!r},\n".format(k.rungs(board, arch, c)) for k in kernels)
     return (
-        "# Written by ./inv build (tools/kernels.py, tools/identity.py); do not edit.\n"
+        "# fastpath's kernel index: board {}, arch {}. Written by tools/kernels.py; do not "
+        "edit.\n"
         "BUILD = {}\n"
         "NAMES = {!r}\n"
-        "THUMB = {!r}\n".format(build, names, thumb)
+        "RUNGS = (\n{})\n".format(board, arch or "host", build,
+                                   tuple(k.name for k in kernels), rungs)
     )
+
+
+def write_index(path, board, arch, build=None, c=True, root=ROOT):
+    """Write index_source(...) to path (a delivery's fastpath/_index.py) only if it changed,
+    so a no-op rebuild stays one; True when it was written."""
+    path = Path(path)
+    text = index_source(board, arch, build, c, root)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return True

@@ -28,7 +28,7 @@ class KernelNameError(Exception):
 def files(name, root=ROOT, with_c=False):
     """The files a kernel called name is made of, as the template writes them."""
     root = Path(root)
-    out = [root / "frozen" / "fastpath" / (name + ".py"),
+    out = [root / "frozen" / "fastpath" / "kernels" / (name + ".py"),
            root / "tests" / ("test_" + name + ".py")]
     if with_c:
         out.append(root / "usermod" / "fastpath" / (name + ".c"))
@@ -41,14 +41,14 @@ def check_name(name, root=ROOT):
     if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
         raise KernelNameError("new-kernel: '{}' is not a valid Python identifier; use letters, "
                               "digits and _, e.g. adler32".format(name))
-    if name.startswith("_") or name in kernels.NOT_KERNELS or name == "modfastpath":
+    if name.startswith("_") or name in kernels.reserved(root) or name == "modfastpath":
         raise KernelNameError("new-kernel: '{}' is reserved for the package itself; choose "
                               "another name".format(name))
     taken = [p for p in files(name, root, with_c=True) if p.exists()]
     taken += [p for p in (root / "frozen" / "thumb" / "fastpath_thumb" / (name + ".py"),)
               if p.exists()]
     if name in kernels.discover(root) or taken:
-        where = taken[0].relative_to(root) if taken else "frozen/fastpath"
+        where = taken[0].relative_to(root) if taken else "frozen/fastpath/kernels"
         raise KernelNameError("new-kernel: '{}' is taken ({} exists); choose another "
                               "name".format(name, where))
 
@@ -234,7 +234,7 @@ def _check_lines(spec):
 
 
 def frozen_for(spec):
-    """frozen/fastpath/NAME.py for the signature spec (NAME left in)."""
+    """frozen/fastpath/kernels/NAME.py for the signature spec (NAME left in)."""
     bufs = [a for a in spec if a.kind in BUFFERS]
     ints = [a for a in spec if a.kind in INTS]
     if ints:
@@ -282,9 +282,9 @@ all compared with, docs/kernels.md the contract.
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, uint
+    from .._cpython import micropython, ptr8, uint
 
-from . import _args
+from .. import _args
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = {declare}
@@ -295,7 +295,7 @@ NO_ALLOC = {no_alloc}
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     r = Rng(4)
     return {work}, {units}
@@ -583,9 +583,9 @@ all compared with, docs/kernels.md the contract.
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, uint
+    from .._cpython import micropython, ptr8, uint
 
-from . import _args
+from .. import _args
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("data", "bytes"),)
@@ -596,7 +596,7 @@ NO_ALLOC = ("viper", "c")  # for sums below 2**30, which stay small ints on a 32
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(4).bytes(4096),), 4096
 

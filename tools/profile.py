@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tools.targets import QemuTarget
+from tools.targets import QemuTarget, from_literal
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_SOURCE = ROOT / "tools" / "insnprof.c"
@@ -162,7 +162,7 @@ def _scope_name(node):
     return getattr(node, "name", None) or "<{}>".format(type(node).__name__.lower())
 
 
-class Firmware:
+class CodeMap:
     """What runs where in a qemu build: firmware.elf's functions, and the frozen functions of
     frozen_content.c beside it (their fun_data arrays, named by module and function)."""
 
@@ -301,7 +301,7 @@ def read_windows(path):
 
 def run(firmware_folder, kernel, rung, folder, timeout=600):
     """Profile one call of rung on kernel's workload on the emulator: the report dict."""
-    firmware = Firmware(firmware_folder)
+    firmware = CodeMap(firmware_folder)
     folder = Path(folder)
     plugin = build_plugin(folder)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -320,7 +320,7 @@ def run(firmware_folder, kernel, rung, folder, timeout=600):
         if line is None:
             raise ProfileError("profile: the emulator printed no PROFILE line: {}".format(
                 printed.strip()[-200:]))
-        kernel, rung, units, empty, count, unit = ast.literal_eval(line.split(" ", 1)[1])
+        kernel, rung, units, empty, count, unit = from_literal(line.split(" ", 1)[1])
         windows = read_windows(out)
     if len(windows) < 2:
         raise ProfileError("profile: the plugin saw {} timed windows, not 2".format(

@@ -14,6 +14,7 @@ target becomes TargetError carrying the target's traceback; a target that does n
 within the timeout becomes TargetTimeout, and an emulator is then restarted.
 """
 
+import ast
 import ctypes
 import os
 import re
@@ -80,8 +81,33 @@ def literal(value):
 
 
 def from_literal(text):
-    """Parse what the target printed with repr()."""
-    return eval(text, {"__builtins__": {}, "array": array, "bytearray": bytearray})
+    """What a target printed with repr(), as a value: the one parser of target output. Python
+    literals (ast.literal_eval), plus the calls MicroPython's repr() prints for arrays and
+    bytearrays, array('h', [1, 2]) and bytearray(b'..'), of literals. Nothing is evaluated:
+    anything else is a ValueError naming the text."""
+    try:
+        return _value(ast.parse(text.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, TypeError) as e:
+        raise ValueError("not a value a target prints: {!r} ({})".format(text, e))
+
+
+_CALLS = {"array": array, "bytearray": bytearray}
+
+
+def _value(node):
+    if isinstance(node, ast.Call):
+        if not (isinstance(node.func, ast.Name) and node.func.id in _CALLS) or node.keywords:
+            raise ValueError("a call other than array() or bytearray()")
+        return _CALLS[node.func.id](*map(_value, node.args))
+    if isinstance(node, ast.Tuple):
+        return tuple(map(_value, node.elts))
+    if isinstance(node, ast.List):
+        return list(map(_value, node.elts))
+    if isinstance(node, ast.Set):
+        return set(map(_value, node.elts))
+    if isinstance(node, ast.Dict):
+        return {_value(k): _value(v) for k, v in zip(node.keys, node.values)}
+    return ast.literal_eval(node)
 
 
 class Target:

@@ -1,80 +1,85 @@
 """fastpath: each kernel at every rung of MicroPython's "Maximising MicroPython speed" ladder.
 
     import fastpath
-    fastpath.crc32(b"123456789")                 # the fastest tier this board has
+    fastpath.crc32(b"123456789")                 # the fastest rung this board has
     fastpath.KERNELS["crc32"]["viper"](data)     # one rung in particular
     fastpath.TIERS                               # rung names, in ladder order
     fastpath.BUILD                               # which firmware this is (None off-board)
 
-Every tier of a kernel takes the same arguments and gives the same answer; docs/kernels.md
-has the contracts. A tier this board cannot run is absent from KERNELS, not faked; so is a
-kernel this board cannot run.
+Every rung of a kernel takes the same arguments and gives the same answer; docs/kernels.md
+has the contracts. A rung this board cannot run is absent from KERNELS, not faked; so is a
+kernel this board cannot run. TIERS is the public name of the rung order.
 
-A kernel is a module of this package that defines UNIT and its rungs (docs/adding-a-kernel.md);
-its asm rung is the module of the same name in fastpath_thumb, its c rung the function of the
-same name in _fastpath. Nothing else lists it: `./inv build` writes the names it found for
-this board into fastpath/_build.py beside the firmware's identity, and without that module
-(CPython, or the package copied to a board's filesystem) the package reads its own folder.
+A kernel is a module of fastpath.kernels (docs/adding-a-kernel.md): its declaration and its
+Python rungs, the asm rung's wrapper among them; its c rung is the function of its name in
+the firmware's _fastpath module, else in a native module _fastpath_NAME. Nothing lists a
+kernel by hand: each delivery carries fastpath/_index.py, written by the build
+(tools/kernels.py, write_index), with the kernels its board runs and the rungs each has there,
+beside the firmware's identity. Without the index (CPython running the package from source,
+or a copy that lacks it) the package imports every module of fastpath.kernels to learn the
+same: development only.
 
-A kernel's modules are imported when it is first used (KERNELS[name], fastpath.name), not by
-`import fastpath`: a board pays heap only for the kernels it runs.
+A kernel's module is imported when the kernel is first used (KERNELS[name], fastpath.name),
+not by `import fastpath`: a board pays heap only for the kernels it runs. fastpath.name is
+served on each access (by the module's __getattr__), never stored in the package: bind it
+once (`crc32 = fastpath.crc32`) before a loop, as the speed guide advises for any lookup.
 """
 
-import sys
-
-from . import board
+from . import board, kernels  # kernels: imported here, so no kernel's first use pays for it
 
 TIERS = ("py", "opt", "native", "mem", "viper", "asm", "c", "hw")
 
-# The package-level function of a kernel is its first tier present in this order. hw is left
+# The package-level function of a kernel is its first rung present in this order. hw is left
 # out: a peripheral may cover only part of the contract (see KERNELS[...]["hw"].__doc__).
 _FASTEST = ("c", "asm", "viper", "native", "opt", "py")
 
-# Modules of the package that are not kernels (besides the private _ ones).
-_NOT_KERNELS = ("board", "bench", "timing")
-
 try:
-    # Written by ./inv build (tools/kernels.py): BUILD, and the NAMES of this board's kernels
-    # with the ones of them that have an asm rung (THUMB).
-    from ._build import BUILD, NAMES, THUMB
+    # Written by the build (tools/kernels.py): BUILD, this firmware's identity (None for a
+    # delivery that is no firmware); NAMES, the kernels this board runs; RUNGS[i], the rungs
+    # NAMES[i] has here.
+    from ._index import BUILD, NAMES, RUNGS
 except ImportError:
-    BUILD = NAMES = THUMB = None
+    BUILD = NAMES = RUNGS = None
 
 try:
     import _fastpath
-except ImportError:  # CPython, where only the Python tiers exist
+except ImportError:  # CPython, or a firmware without our C module
     _fastpath = None
 
 
-def _rungs(name):
-    # {rung: function} of kernel name, importing its modules.
-    __import__("fastpath." + name)
-    module = sys.modules["fastpath." + name]
-    tiers = {}
-    for tier in TIERS if board.COMPILED else ("py", "opt"):
-        f = getattr(module, tier, None)
+def _load(name, rungs):
+    # {rung: function} of kernel name, importing its module fastpath.kernels.<name>. rungs:
+    # the index's, each of which must be there; None (no index): whichever this board has.
+    __import__("fastpath.kernels." + name)
+    module = getattr(kernels, name)
+    found = {}
+    for rung in rungs or (TIERS if board.COMPILED else ("py", "opt")):
+        if rung == "c":
+            # The firmware's built-in _fastpath.<name>, else <name> of the native module
+            # _fastpath_<name>.
+            f = getattr(_fastpath, name, None)
+            if f is None:
+                try:
+                    f = getattr(__import__("_fastpath_" + name), name, None)
+                except ImportError:
+                    pass
+        else:
+            f = getattr(module, rung, None)
         if f is not None:
-            tiers[tier] = f
-    if board.THUMB and (THUMB is None or name in THUMB):
-        try:
-            __import__("fastpath_thumb." + name)
-            tiers["asm"] = sys.modules["fastpath_thumb." + name].asm
-        except ImportError:
-            if THUMB is not None:
-                raise
-    f = getattr(_fastpath, name, None)
-    if f is not None:
-        tiers["c"] = f
-    return tiers
+            found[rung] = f
+        elif rungs:
+            raise ImportError("fastpath: no {} rung of {}, which _index lists".format(rung, name))
+    return found
 
 
 class _Kernels:
     """fastpath.KERNELS: a mapping {kernel name: {rung: function}} (a dict has no order in
-    MicroPython: walk the ladder with `for t in TIERS`). Each kernel is imported on first use;
-    the package-level function of its name then becomes its fastest rung."""
+    MicroPython: walk the ladder with `for t in TIERS`). Each kernel is imported on first
+    use."""
 
-    def __init__(self, names):
-        self._names = tuple(names)
+    def __init__(self, names, rungs):
+        self._names = names
+        self._index = rungs  # the index's RUNGS, or None
         self._rungs = {}
 
     def __getitem__(self, name):
@@ -82,11 +87,9 @@ class _Kernels:
         if rungs is None:
             if name not in self._names:
                 raise KeyError(name)
-            rungs = self._rungs[name] = _rungs(name)
-            for t in _FASTEST:
-                if t in rungs:
-                    globals()[name] = rungs[t]
-                    break
+            index = self._index
+            rungs = _load(name, index[self._names.index(name)] if index else None)
+            self._rungs[name] = rungs
         return rungs
 
     def get(self, name, default=None):
@@ -111,52 +114,40 @@ class _Kernels:
         return [(n, self[n]) for n in self._names]
 
 
-def _is_kernel(module):
-    # A kernel declares its unit of work and has a py rung (tools/kernels.py asks the same).
-    return hasattr(module, "UNIT") and hasattr(module, "py")
-
-
-def _folder():
-    # The kernels in the package's folder that this board runs: its modules less the private
-    # ones and _NOT_KERNELS, imported to read their UNIT and BOARDS.
-    import os
-
-    path = __path__ if isinstance(__path__, str) else __path__[0]  # MicroPython, CPython
-    names = []
-    for f in sorted(os.listdir(path)):
-        name, _, ext = f.partition(".")
-        if ext in ("py", "mpy") and name[:1] != "_" and name not in _NOT_KERNELS:
-            if name not in names:
-                __import__("fastpath." + name)
-                module = sys.modules["fastpath." + name]
-                if _is_kernel(module):
-                    if board.NAME in getattr(module, "BOARDS", (board.NAME,)):
-                        names.append(name)
-                    else:
-                        del globals()[name]  # a kernel this board cannot run: no name for it
-    return names
-
-
-KERNELS = _Kernels(NAMES if NAMES is not None else _folder())
 if NAMES is None:
-    for _name in KERNELS:  # imported already, by _folder(): their rungs now
-        KERNELS[_name]
-    del _name
+
+    def _folder():
+        # Without an index: the modules of fastpath.kernels that this board runs, each
+        # imported to read its BOARDS.
+        import os
+
+        path = kernels.__path__
+        path = path if isinstance(path, str) else path[0]  # MicroPython, CPython
+        names = []
+        for f in sorted(os.listdir(path)):
+            name, _, ext = f.partition(".")
+            if ext in ("py", "mpy") and name[:1] != "_" and name not in names:
+                __import__("fastpath.kernels." + name)
+                if board.NAME in getattr(getattr(kernels, name), "BOARDS", (board.NAME,)):
+                    names.append(name)
+        return tuple(names)
+
+    NAMES = _folder()
+    del _folder
+
+KERNELS = _Kernels(NAMES, RUNGS)
 
 
 def __getattr__(name):
-    # fastpath.<kernel>: the kernel's fastest rung, imported on first use. Else a module of the
-    # package not imported yet (MicroPython's `from . import x` asks here first), but not a
-    # kernel this board cannot run.
+    # fastpath.<kernel>: the kernel's fastest rung, imported on first use. Else a module of
+    # the package not imported yet (MicroPython's `from . import x` asks here first).
     if name in KERNELS:
-        KERNELS[name]
-        return globals()[name]
+        rungs = KERNELS[name]
+        for t in _FASTEST:
+            if t in rungs:
+                return rungs[t]
     try:
         __import__("fastpath." + name)
     except ImportError:
         raise AttributeError(name)
-    module = sys.modules["fastpath." + name]
-    if name not in _NOT_KERNELS and _is_kernel(module):
-        del globals()[name]
-        raise AttributeError(name)
-    return module
+    return globals()[name]

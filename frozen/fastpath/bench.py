@@ -16,7 +16,6 @@ A figure belongs to its kernel alone: the host resets the interpreter before eac
 """
 
 import gc
-import sys
 
 import fastpath
 
@@ -105,7 +104,7 @@ def run(kernels=None, repeat=5):
         tiers = fastpath.KERNELS[kernel]  # imports the kernel, on its first use
         gc.collect()
         print("BENCH_HEAP", repr((kernel, gc.mem_alloc() - heap)))
-        module = sys.modules["fastpath." + kernel]
+        module = getattr(fastpath.kernels, kernel)
         args, units = module.workload()
         lo0, med0, calls0 = measure(_nothing, args, repeat)
         rows = [(t, tiers[t]) for t in fastpath.TIERS if t in tiers]
@@ -127,7 +126,7 @@ def once(kernel, tier):
     `PROFILE (kernel, tier, units, empty, count, unit)`, empty and count in timing.UNIT; the
     bench's figure for the tier is count - empty."""
     tiers = fastpath.KERNELS[kernel]
-    module = sys.modules["fastpath." + kernel]
+    module = getattr(fastpath.kernels, kernel)
     args, units = module.workload()
     f = tiers.get(tier) or (_peer(tier) if tier in getattr(module, "PEERS", ()) else None)
     if f is None:

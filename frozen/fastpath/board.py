@@ -37,7 +37,7 @@ QEMU_TIMER_RELOAD = const(0x08)
 QEMU_TIMER_HZ = const(25_000_000)
 QEMU_INSTRUCTIONS_PER_TICK = const(40)
 # SysTick's current value register (ARMv7-M): from MicroPython v1.27 the qemu port counts its
-# milliseconds with SysTick interrupts (ports/qemu/mcu/arm/ticks.c); before, SysTick is off.
+# milliseconds with SysTick interrupts (the port's mcu/arm/ticks.c); before, SysTick is off.
 QEMU_SYST_CVR = const(0xE000E018)
 # FPGA I/O block: LED0 register, two user LEDs in bits 0..1.
 QEMU_FPGAIO_LED0 = const(0x40028000)

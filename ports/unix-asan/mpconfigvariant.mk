@@ -1,5 +1,6 @@
 # fastpath unix-asan variant: the fastpath unix variant (same modules, C module and frozen
-# package) built with AddressSanitizer and UndefinedBehaviorSanitizer, for tests/test_asan.py.
+# package) built with AddressSanitizer and UndefinedBehaviorSanitizer: the suite's unix-asan
+# target (tests/conftest.py).
 # Any report aborts the process with a non-zero exit status and the report on stderr.
 include $(VARIANT_DIR)/../unix/mpconfigvariant.mk
 

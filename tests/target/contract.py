@@ -37,8 +37,7 @@ JUNK = {
 def bad_calls(name, seed=1):
     # (position, junk index, args) for every argument of kernel name and every junk value of
     # its kind, the other arguments valid.
-    __import__("fastpath." + name)
-    module = __import__("sys").modules["fastpath." + name]
+    module = getattr(__import__("fastpath.kernels." + name).kernels, name)
     good = list(module.sample(Rng(seed), 8))
     for i, spec in enumerate(module.ARGS):
         for j, (value, _) in enumerate(JUNK[spec[1]]):
@@ -51,8 +50,7 @@ def bad_calls(name, seed=1):
 
 def expected(name, seed=1):
     # "Type: message" for each of bad_calls(name), in order.
-    __import__("fastpath." + name)
-    module = __import__("sys").modules["fastpath." + name]
+    module = getattr(__import__("fastpath.kernels." + name).kernels, name)
     out = []
     for i, j, _ in bad_calls(name, seed):
         spec = module.ARGS[i]
@@ -73,8 +71,7 @@ def raised(f, args):
 def run_bad(name, seed=1, extra=()):
     # Every rung on every bad call (and on each argument tuple of extra), one line each:
     # repr((rung, outcome, outputs unchanged)).
-    module = __import__("sys").modules.get("fastpath." + name) or __import__("fastpath." + name)
-    module = __import__("sys").modules["fastpath." + name]
+    module = getattr(__import__("fastpath.kernels." + name).kernels, name)
     outs = [i for i, spec in enumerate(module.ARGS) if spec[1].endswith("_out")]
     rungs = fastpath.KERNELS[name]
     calls = [args for _, _, args in bad_calls(name, seed)] + [list(a) for a in extra]

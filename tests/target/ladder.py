@@ -12,7 +12,6 @@
 # (return value, raw bytes of each output, guards intact) or ("TypeError", message).
 
 import gc
-import sys
 
 import fastpath
 from fastpath._rng import Rng
@@ -22,11 +21,12 @@ EDGE = None  # set by the sender: an EdgeArena on the sanitizer build
 
 
 def kernel_module(name):
-    # The module of kernel name (or name itself: a declaration of another kind).
+    # fastpath.kernels.<name>: the kernel's declaration and Python rungs (on any board,
+    # whether it runs there or not: the host makes a kernel's cases under CPython); or name
+    # itself, a declaration of another kind (tests/target/planted.py).
     if not isinstance(name, str):
         return name
-    __import__("fastpath." + name)
-    return sys.modules["fastpath." + name]
+    return getattr(__import__("fastpath.kernels." + name).kernels, name)
 
 
 def _array(typecode, n):
@@ -262,8 +262,10 @@ def digest(buf):
     return (nbytes(buf), crc32(buf) & 0xFFFFFFFF)
 
 
-def outcome(f, args, outputs, guards):
-    # What a call did, as a value both sides can compare.
+def outcome(f, args, outputs, guards, state=None):
+    # What a call did, as a value both sides can compare. With state (a kernel's state(): what
+    # its calls change besides their arguments, an int), also the bits of it the call flipped.
+    before = state() if state else 0
     try:
         ret = f(*args)
     except Exception as e:  # a wrong exception is a result like any other
@@ -272,20 +274,22 @@ def outcome(f, args, outputs, guards):
     for i in outputs:
         b = args[i]
         out.append(bytes(b) if nbytes(b) <= PRINTED else digest(b))
-    return (ret, out, all(g() for g in guards))
+    done = (ret, out, all(g() for g in guards))
+    return done + (state() ^ before,) if state else done
 
 
 def run(name, seed, count, limit=300, sizes=None, short=True, skip=()):
     # Every rung of kernel name (but those in skip) on the same cases, built afresh for each
     # rung: count seeded cases, or with sizes the boundary cases (short: also the short ones).
     rungs = fastpath.KERNELS[name]
+    state = getattr(kernel_module(name), "state", None)
     for tier in fastpath.TIERS:
         if tier in rungs and tier not in skip:
             print("RUNG", tier)
             made = cases(name, seed, count, limit) if sizes is None else \
                 boundary(name, sizes, short)
             for args, outputs, guards in made:
-                print(repr(outcome(rungs[tier], args, outputs, guards)))
+                print(repr(outcome(rungs[tier], args, outputs, guards, state)))
                 # Emptied, not only dropped: the generator's stack may still hold the list,
                 # and the next long case needs the room of this one's buffers.
                 del args[:]

@@ -1,18 +1,18 @@
-"""crc32(data, crc=0) -> int, the asm tier: table-driven CRC-32 in inline Thumb assembler;
-and the word feeder of the Pyboard's hw rung (frozen/fastpath/crc32.py)."""
+"""crc32's raw loops in inline Thumb assembler: crc32(), table-driven CRC-32, the loop of the
+asm rung; hw_words(), the word feeder of the Pyboard's hw rung. The rungs, with their argument
+checks, are in frozen/fastpath/kernels/crc32.py."""
 
 import micropython
 
-from fastpath.crc32 import TABLE, _check_args
 
-
-# r0: p, the next byte; r1: n, bytes left; r2: c, the running CRC, inverted; r3: TABLE.
+# crc32(p, n, crc, table) -> uint: the CRC-32 of the n bytes at p, from a running crc.
+# r0: p, the next byte; r1: n, bytes left; r2: c, the running CRC, inverted; r3: the table.
 # r4: scratch (the index, then the table entry); r5: words left.
 # One step: c = TABLE[(c ^ byte) & 0xFF] ^ (c >> 8); lsl 24 then lsr 22 turns the low byte
 # into its table offset (index * 4). Bytes one at a time up to a word boundary, then a word
 # a pass (little-endian: xor it in, then four steps: 27 instructions), then the last n & 3.
 @micropython.asm_thumb
-def _crc32(r0, r1, r2, r3) -> uint:
+def crc32(r0, r1, r2, r3) -> uint:
     mvn(r2, r2)
     label(HEAD)
     cmp(r1, 0)
@@ -84,16 +84,10 @@ def _crc32(r0, r1, r2, r3) -> uint:
     mvn(r0, r2)
 
 
-def asm(data, crc=0):
-    # Checked before the pointer walk: assembler has no bounds checks. int() passes a bool or
-    # an int subclass as its value (the call would pass an int subclass as a pointer).
-    return _crc32(data, _check_args(data, crc), int(crc), TABLE)
-
-
 # hw_words(data, words, dr): the hw rung's inner loop (Pyboard only; see hw in
-# frozen/fastpath/crc32.py). Each little-endian word of data, bit-reversed, is written to the
-# word at address dr, the CRC unit's data register: the unit then walks zlib's bits in zlib's
-# order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
+# frozen/fastpath/kernels/crc32.py). Each little-endian word of data, bit-reversed, is written
+# to the word at address dr, the CRC unit's data register: the unit then walks zlib's bits in
+# zlib's order. r0: p, the next word (any alignment: the M4 loads unaligned words); r1: words left;
 # r2: dr; r3: the word. RBIT (ARMv7-M, T1 encoding FA90|Rm, F0A0 | Rd<<8 | Rm) is asm_thumb's
 # rbit(); 6 instructions a word. Pointed at a RAM word instead of the register, the emulator
 # tests it (tests/test_crc32.py, test_rbit_word_feeder_on_the_emulator).

@@ -1,11 +1,8 @@
-"""fir_q15(x, h, y) -> int, the asm tier: Q15 FIR filter in inline Thumb-2 assembler with the
-Cortex-M4's dual 16-bit multiply-accumulate into a 64-bit sum (SMLALD), so the sum is exact."""
-
-from array import array
+"""fir_q15's raw loop in inline Thumb-2 assembler, the loop of its asm rung: Q15 FIR filter
+with the Cortex-M4's dual 16-bit multiply-accumulate into a 64-bit sum (SMLALD), so the sum is
+exact. The rung, with its argument checks, is in frozen/fastpath/kernels/fir_q15.py."""
 
 import micropython
-
-from fastpath.fir_q15 import _check_args
 
 # asm_thumb has no mnemonic for the DSP instructions used here; data(2, hw1, hw2) emits each
 # one's 32-bit Thumb-2 encoding (ARMv7-M Architecture Reference Manual; each checked against
@@ -17,6 +14,7 @@ from fastpath.fir_q15 import _check_args
 #   SSAT    Rd, #16, Rn, ASR #15 F320|Rn, 0x3000 | Rd<<8 | 0xC0 | 15: clamp to -32768..32767
 #   LDR.W   Rt, [Rn, #imm12]     F8D0|Rn, Rt<<12 | imm12: any byte offset (16-bit LDR: x4 only)
 #
+# fir_q15(y, h, x, params): y[i] for the params[1] outputs of the params[0] taps of h over x.
 # r0: y, the next output; r1: h (walked by the tap loops, reset after each output); r2: x at
 # the current output (walked, then reset and stepped); r3: the loop count; r4: two taps of h
 # (h[k], h[k+1] in one word); r5: x[i+k], x[i+k+1]; r6: x[i+k+1], x[i+k+2] (a halfword
@@ -29,7 +27,7 @@ from fastpath.fir_q15 import _check_args
 # lo >> 15; otherwise it lies beyond +-2**31 and saturates by the sign of hi. An odd last
 # output goes through the same steps alone, so no load reads past the end of x.
 @micropython.asm_thumb
-def _fir(r0, r1, r2, r3):
+def fir_q15(r0, r1, r2, r3):
     push({r8, r9, r10, r11})
     ldr(r4, [r3, 0])
     mov(r12, r4)
@@ -177,19 +175,3 @@ def _fir(r0, r1, r2, r3):
     b(STORE_SINGLE)
     label(DONE)
     pop({r8, r9, r10, r11})
-
-
-# nh and n, passed to _fir by address: asm_thumb takes at most four arguments (r0-r3) and the
-# kernel needs five values. Preallocated once (32 bytes of heap), so a call allocates nothing;
-# the asm tier is therefore not re-entrant: an interrupt handler must not call it.
-_ARGS = array("i", (0, 0))
-
-
-def asm(x, h, y):
-    # Checked before the pointer walk: assembler has no bounds checks.
-    n = _check_args(x, h, y)
-    a = _ARGS
-    a[0] = len(h)
-    a[1] = n
-    _fir(y, h, x, a)
-    return n

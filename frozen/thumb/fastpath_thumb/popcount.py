@@ -1,10 +1,10 @@
-"""popcount(data) -> int, the asm tier: SWAR bit count in inline Thumb assembler."""
+"""popcount's raw loop in inline Thumb assembler, the loop of its asm rung: SWAR bit count.
+The rung, with its argument checks, is in frozen/fastpath/kernels/popcount.py."""
 
 import micropython
 
-from fastpath import _args
 
-
+# popcount(p, n) -> uint: the set bits of the n bytes at p.
 # r0: p, the next byte; r1: n, bytes left; r2: s, the count; r3: the value being counted;
 # r4: scratch; r5, r6, r7: the masks 0x55555555, 0x33333333, 0x0F0F0F0F; r1 holds the number
 # of words during the word loop.
@@ -12,7 +12,7 @@ from fastpath import _args
 # into the low 6 bits). Bytes one at a time up to a word boundary, then a word a pass (SWAR
 # inline: 22 instructions), then the last bytes.
 @micropython.asm_thumb
-def _popcount(r0, r1) -> uint:
+def popcount(r0, r1) -> uint:
     movwt(r5, 0x55555555)
     movwt(r6, 0x33333333)
     movwt(r7, 0x0F0F0F0F)
@@ -89,7 +89,3 @@ def _popcount(r0, r1) -> uint:
     label(DONE)
     mov(r0, r2)
 
-
-def asm(data):
-    # Checked before the pointer walk: assembler has no bounds checks.
-    return _popcount(data, _args.buffer(data, "data"))

@@ -1,17 +1,16 @@
-"""rgb565(src, dst) -> None, the asm tier: RGB888 to big-endian RGB565 in inline Thumb
-assembler."""
+"""rgb565's raw loop in inline Thumb assembler, the loop of its asm rung: RGB888 to big-endian
+RGB565. The rung, with its argument checks, is in frozen/fastpath/kernels/rgb565.py."""
 
 import micropython
 
-from fastpath.rgb565 import _check_args
 
-
+# rgb565(src, dst, n): n pixels of src to dst.
 # r0: s, the next src pixel (r, g, b); r1: d, the next dst pixel (2 bytes); r2: n, pixels
 # left; r3: r, then the high byte; r4: g, then the low byte; r5: b and scratch;
 # r6: 0xF8; r7: 0xE0. High byte (r & 0xF8) | (g >> 5), low byte ((g << 3) & 0xE0) | (b >> 3):
 # 16 instructions a pixel.
 @micropython.asm_thumb
-def _rgb565(r0, r1, r2):
+def rgb565(r0, r1, r2):
     mov(r6, 0xF8)
     mov(r7, 0xE0)
     cmp(r2, 0)
@@ -34,8 +33,3 @@ def _rgb565(r0, r1, r2):
     sub(r2, 1)
     bne(PIXEL)
     label(DONE)
-
-
-def asm(src, dst):
-    # Checked before the pointer walk: assembler has no bounds checks.
-    _rgb565(src, dst, _check_args(src, dst))

@@ -1,14 +1,14 @@
-"""asm rung of toggle(n): one store to the bit set/reset register a toggle, in Thumb-2."""
+"""toggle's raw loop in Thumb-2, the loop of its asm rung: one store to the bit set/reset
+register a toggle. The rung, with its argument checks, is in frozen/fastpath/kernels/toggle.py."""
 
 import micropython
 
-from fastpath import _args, board
 
-
+# toggle(n, reg, word, flip): n stores to reg, word and then word ^ flip alternately.
 # r0: toggle count, r1: set/reset register (board.OUT_BSRR), r2: the word the next edge
 # stores, r3: set ^ reset word. Four instructions a toggle, no load.
 @micropython.asm_thumb
-def _asm(r0, r1, r2, r3):
+def toggle(r0, r1, r2, r3):
     cmp(r0, 0)
     beq(DONE)
     label(LOOP)
@@ -18,8 +18,3 @@ def _asm(r0, r1, r2, r3):
     bne(LOOP)
     label(DONE)
 
-
-def asm(n):
-    _args.count(n, "n")
-    board.out_pin()
-    _asm(n, board.OUT_BSRR, board.out_first_word(), board.OUT_SET ^ board.OUT_RESET)

@@ -10,9 +10,9 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import const, micropython, ptr16, uint
+    from .._cpython import const, micropython, ptr16, uint
 
-from . import _args
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("x", "q15"), ("h", "q15"), ("y", "q15_out"))
@@ -40,7 +40,7 @@ def workload():
     # The bench's call: (arguments, units of work). Samples centred on zero, taps 0..32767.
     from array import array
 
-    from ._rng import Rng
+    from .._rng import Rng
 
     x = Rng(1).halves(256)
     for i in range(len(x)):
@@ -54,7 +54,7 @@ def sample(r, n):
     # Valid arguments from the generator r, for the tests and the fuzzer: x of nx = n + 1
     # samples, as many taps now and then, else 1..48; y has room for 0..2 outputs more than
     # the nx - nh + 1 written.
-    from ._rng import filled
+    from .._rng import filled
 
     nx = n + 1
     nh = nx if r.below(10) == 0 else 1 + r.below(min(nx, 48))
@@ -344,3 +344,24 @@ def viper(x, h, y):
     n = _check_args(x, h, y)
     _viper(0, 0, h, x, y, len(h), n, 0 if _WIDE else 1)
     return n
+
+
+if board.THUMB:
+    from array import array
+
+    # The raw loop in Thumb-2 assembler, with the M4's SMLALD (fastpath_thumb.fir_q15).
+    from fastpath_thumb.fir_q15 import fir_q15 as _asm
+
+    # nh and n, passed to _asm by address: asm_thumb takes at most four arguments (r0-r3) and
+    # the kernel needs five values. Preallocated once (32 bytes of heap), so a call allocates
+    # nothing; the asm rung is therefore not re-entrant: an interrupt handler must not call it.
+    _ARGS = array("i", (0, 0))
+
+    def asm(x, h, y):
+        # Checked before the pointer walk: assembler has no bounds checks.
+        n = _check_args(x, h, y)
+        a = _ARGS
+        a[0] = len(h)
+        a[1] = n
+        _asm(y, h, x, a)
+        return n

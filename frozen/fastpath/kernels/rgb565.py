@@ -7,9 +7,9 @@ See docs/kernels.md. native and viper allocate nothing on the success path.
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, uint
+    from .._cpython import micropython, ptr8, uint
 
-from . import _args
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("src", "bytes"), ("dst", "bytes_out"))
@@ -27,7 +27,7 @@ EDGE_SIZES = (4, 12, 48, 96)
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(3).bytes(3 * 1024), bytearray(2 * 1024)), 1024
 
@@ -35,7 +35,7 @@ def workload():
 def sample(r, n):
     # Valid arguments of n pixels from the generator r, for the tests and the fuzzer: dst an
     # array("B") made at its size, every byte 0x2A.
-    from ._rng import filled
+    from .._rng import filled
 
     return r.bytes(3 * n), filled("B", 2 * n, 0x2A)
 
@@ -128,3 +128,12 @@ def _viper(s: ptr8, d: ptr8, n: int):
 def viper(src, dst):
     # Checked before the pointer walk: viper has no bounds checks.
     _viper(src, dst, _check_args(src, dst))
+
+
+if board.THUMB:
+    # The raw loop in Thumb assembler: the byte formula, a pixel a pass (fastpath_thumb.rgb565).
+    from fastpath_thumb.rgb565 import rgb565 as _asm
+
+    def asm(src, dst):
+        # Checked before the pointer walk: assembler has no bounds checks.
+        _asm(src, dst, _check_args(src, dst))

@@ -10,9 +10,9 @@ of the output register (see board.py for why that matters on a Pyboard).
 try:
     import micropython
 except ImportError:  # CPython: the package imports, but there is no pin to toggle
-    from ._cpython import micropython, ptr32, uint
+    from .._cpython import micropython, ptr32, uint
 
-from . import _args, board
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("n", "count"),)
@@ -39,6 +39,14 @@ def workload():
 def sample(r, n):
     # Valid arguments from the generator r: at most 100 toggles.
     return (min(n, 100),)
+
+
+def state():
+    # What a call changes besides its arguments, for the tests (tests/target/ladder.py): the
+    # pin's level, 0 or 1.
+    import machine
+
+    return 1 if machine.mem32[board.OUT_REG] & board.OUT_MASK else 0
 
 
 def py(n):
@@ -99,3 +107,13 @@ def viper(n):
     _args.count(n, "n")
     board.out_pin()
     _viper(n, board.OUT_BSRR, board.out_first_word(), board.OUT_SET ^ board.OUT_RESET)
+
+
+if board.THUMB:
+    # The raw loop in Thumb-2: four instructions a toggle (fastpath_thumb.toggle).
+    from fastpath_thumb.toggle import toggle as _asm
+
+    def asm(n):
+        _args.count(n, "n")
+        board.out_pin()
+        _asm(n, board.OUT_BSRR, board.out_first_word(), board.OUT_SET ^ board.OUT_RESET)

@@ -7,9 +7,9 @@ one exception in native).
 try:
     import micropython
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import micropython, ptr8, ptr32, uint
+    from .._cpython import micropython, ptr8, ptr32, uint
 
-from . import _args
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("data", "buffer"),)
@@ -27,7 +27,7 @@ EDGE_SIZES = (3, 4, 32, 64)
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(4).bytes(4096),), 4096
 
@@ -164,3 +164,12 @@ def _viper(data, n: int) -> int:
 def viper(data):
     # Checked before the pointer walk: viper has no bounds checks.
     return _viper(data, _args.buffer(data, "data"))
+
+
+if board.THUMB:
+    # The raw loop in Thumb assembler: SWAR a word at a time (fastpath_thumb.popcount).
+    from fastpath_thumb.popcount import popcount as _asm
+
+    def asm(data):
+        # Checked before the pointer walk: assembler has no bounds checks.
+        return _asm(data, _args.buffer(data, "data"))

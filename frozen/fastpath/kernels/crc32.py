@@ -7,9 +7,9 @@ try:
     import micropython
     from micropython import const
 except ImportError:  # CPython: only py and opt run
-    from ._cpython import const, micropython, ptr8, ptr32, uint
+    from .._cpython import const, micropython, ptr8, ptr32, uint
 
-from . import _args, board
+from .. import _args, board
 
 # The kernel's declaration, read by the tests, the fuzzer and the bench (docs/adding-a-kernel.md).
 ARGS = (("data", "buffer"), ("crc", "u32", 0))
@@ -32,7 +32,7 @@ _POLY = const(0xEDB88320)  # reflected CRC-32 polynomial
 
 def workload():
     # The bench's call: (arguments, units of work).
-    from ._rng import Rng
+    from .._rng import Rng
 
     return (Rng(4).bytes(4096),), 4096
 
@@ -287,6 +287,16 @@ def viper(data, crc=0):
     return _viper(int(crc), TABLE, data, n)
 
 
+if board.THUMB:
+    # The raw loop in Thumb assembler: TABLE a word at a time (fastpath_thumb.crc32).
+    from fastpath_thumb.crc32 import crc32 as _asm
+
+    def asm(data, crc=0):
+        # Checked before the pointer walk: assembler has no bounds checks. int() passes a bool
+        # or an int subclass as its value (the call would pass an int subclass as a pointer).
+        return _asm(data, _check_args(data, crc), int(crc), TABLE)
+
+
 # hw: the STM32F4's CRC unit (Pyboard only). The unit computes the MSB-first CRC-32 of 32-bit
 # words (polynomial 0x04C11DB7, reset to 0xFFFFFFFF, no final xor); zlib's CRC-32 is the same
 # polynomial bit-reflected. Fed each little-endian word bit-reversed, the unit walks zlib's
@@ -343,7 +353,7 @@ if board.NAME == "pyboard":
                   + (_CRCEN_BIT << 2)] = 1
 
     # The words go in through asm (the Pyboard is a Thumb target): one RBIT an instruction
-    # bit-reverses each word. fastpath_thumb.crc32 imports TABLE from here, defined above.
+    # bit-reverses each word.
     from fastpath_thumb.crc32 import hw_words as _hw_words
 
     def hw(data, crc=0):
