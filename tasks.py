@@ -80,6 +80,23 @@ def build(c, target="pybv11", ref=None, jobs=None):
         raise Exit(str(e))
 
 
+@task(help={"arch": "comma-separated: x64, armv6m, armv7m, armv7emsp, rv32imc (default: all)",
+            "jobs": "parallel make jobs (default: this machine's cores)"})
+def natmod(c, arch="all", jobs=None):
+    """Build the C kernels as native .mpy modules for stock firmware: build/natmod/<arch>/."""
+    from tools import build as building
+    from tools import natmod as natmods
+
+    try:
+        natmods.arches(arch)
+        layout = _layout(c)
+        if not layout.mpy_cross.exists():
+            building.build(layout, [], int(jobs or c.fastpath.jobs))  # mpy-cross only
+        natmods.build(layout, arch, int(jobs or c.fastpath.jobs))
+    except BuildError as e:
+        raise Exit(str(e))
+
+
 @task(
     help={
         "refs": "comma-separated MicroPython tags; default: the newest patch release of every "
@@ -505,6 +522,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, matrix, test, conformance, bench, profile, repl, flash,
-                bootloader, deploy, emulator, new_kernel, clean)
+ns = Collection(setup, fetch, build, natmod, matrix, test, conformance, bench, profile, repl,
+                flash, bootloader, deploy, emulator, new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})
