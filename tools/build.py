@@ -28,7 +28,8 @@ def say(stage, text):
 class Firmware:
     """One build target: which MicroPython port builds it, from which of our folders."""
 
-    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=()):
+    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
+                 stock=None):
         self.name = name
         self.port = port  # folder under ports/ in the MicroPython tree
         self.out = out  # build/<out>/
@@ -36,6 +37,10 @@ class Firmware:
         self.artifacts = artifacts  # the main one last
         self.make_args = make_args  # *_DIR values are folders of this project
         self.make_flags = make_flags  # options of make itself; {root}: this project
+        # A firmware that is not ours, for the tests of the package on stock firmware
+        # (tools/package.py): built without our C module and frozen package, with this frozen
+        # manifest (a path of this project), or the port's own when it is "".
+        self.stock = stock
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -74,14 +79,26 @@ FIRMWARES = {
             # finds in this include folder (ports/qemu/boards/MPS2_AN386.mk).
             ("--include-dir={root}/ports/qemu",),
         ),
+        # Not ours: the stock firmwares the mip package and native modules are proved on.
+        # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
+        # frozen fastpath package.
+        Firmware(
+            "qemu-stock", "qemu", "qemu-stock", (), ("firmware.elf",),
+            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            ("--include-dir={root}/ports/qemu",),
+            stock="ports/qemu/stock/manifest.py",
+        ),
     )
 }
+# The firmwares "all" builds: ours (the stock ones are built by the tests that use them, or
+# by name).
+OURS = tuple(name for name, f in FIRMWARES.items() if f.stock is None)
 
 
 def firmwares(names):
     """The Firmware objects for "all" or a comma-separated list of names."""
     if names == "all":
-        return list(FIRMWARES.values())
+        return [FIRMWARES[n] for n in OURS]
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in FIRMWARES]
     if unknown or not wanted:
@@ -108,6 +125,8 @@ APT_PACKAGES = {
     "git": "git",
     "clang": "clang",  # libFuzzer for the C kernels (tests/fuzz)
     "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
+    # The native modules for RISC-V boards (./inv natmod --arch rv32imc), as upstream's CI.
+    "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf",
 }
 # Files (glob patterns; not commands) whose package must be present too.
 APT_FILES = {
@@ -115,6 +134,8 @@ APT_FILES = {
     # libFuzzer and clang's sanitizer runtimes, which clang only recommends (the unversioned
     # package follows the distribution's default clang).
     "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a": "libclang-rt-dev",
+    # The C library mpy_ld.py links rv32imc modules against (py/dynruntime.mk).
+    "/usr/lib/picolibc/riscv64-unknown-elf/lib/libc.a": "picolibc-riscv64-unknown-elf",
 }
 PYTHON_MODULES = ("invoke", "mpremote", "serial", "pytest", "numpy", "matplotlib")
 
@@ -310,16 +331,22 @@ def build(layout, targets, jobs):
         # Which firmware this is (tools/identity.py), frozen as fastpath.BUILD beside the
         # kernels found for this board (tools/kernels.py); written only when it changes.
         ident = identity.build_info(layout.root, layout.micropython, t.out)
-        identity.write_module(out, ident, layout.root)
         args = [
             ("BUILD", out),
-            ("USER_C_MODULES", layout.root / "usermod"),
-            ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
-            ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
-            ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
             ("MICROPY_MPYCROSS", layout.mpy_cross),
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
-        ] + t.args(layout.root)
+        ]
+        if t.stock is None:
+            identity.write_module(out, ident, layout.root)
+            args += [
+                ("USER_C_MODULES", layout.root / "usermod"),
+                ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
+                ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
+                ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
+            ]
+        elif t.stock:
+            args.append(("FROZEN_MANIFEST", layout.root / t.stock))
+        args += t.args(layout.root)
         say(t.name, "make in ports/{} (log: {})".format(t.port, layout.rel(log)))
         _make(t.name, mp / "ports" / t.port, args, log, env, jobs, layout, t.flags(layout.root))
         missing = [a for a in t.artifacts if not (out / a).exists()]

@@ -62,7 +62,14 @@ def _rungs(name):
         except ImportError:
             if THUMB is not None:
                 raise
+    # The c rung: the firmware's built-in _fastpath, else the kernel's native module
+    # _fastpath_NAME (stock firmware: ./inv install), else none.
     f = getattr(_fastpath, name, None)
+    if f is None and board.COMPILED:
+        try:
+            f = getattr(__import__("_fastpath_" + name), name)
+        except ImportError:
+            pass
     if f is not None:
         tiers["c"] = f
     return tiers

@@ -1,0 +1,171 @@
+"""fastpath for firmware that is not ours: a mip package per arch, and its install on a board.
+
+package() writes build/package/<arch>/: the fastpath package compiled with mpy-cross
+-march=<arch> (the asm rungs, fastpath_thumb, only where the arch assembles Thumb-2), the
+native modules of tools/natmod.py (_fastpath and _fastpath_NAME), and a package.json that
+`mpremote mip install` (or the board's own mip, from a URL) reads, as micropython-lib's
+packages do. build/package/py/ is the same package as .py sources, for any port (no c rung
+there, and the argument checks fall back to memoryview, which allocates).
+
+install() reads the board's arch from sys.implementation._mpy, builds that package, installs
+it with `mpremote mip install`, and runs check(): every rung of every kernel on the board
+equals its py rung. Errors are BuildError, whose text is one line saying what to do.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tools import deploy, natmod
+from tools.build import BuildError, say
+
+PY = "py"  # the arch-free package's folder
+# Files of frozen/fastpath that a board never imports.
+HOST_ONLY = ("_cpython.py",)
+# What the check sends to the board (tests/target/ladder.py's cases, smaller).
+CHECK = Path(__file__).resolve().parent / "package_check.py"
+
+
+def out_dir(layout, arch):
+    return layout.build / "package" / arch
+
+
+def _sources(root, arch):
+    """[(source .py, destination without extension)] of the package for arch."""
+    root = Path(root)
+    found = [(p, "fastpath/" + p.stem) for p in sorted((root / "frozen" / "fastpath").glob(
+        "*.py")) if p.name not in HOST_ONLY]
+    if arch in natmod.THUMB2:
+        thumb = root / "frozen" / "thumb" / "fastpath_thumb"
+        found += [(p, "fastpath_thumb/" + p.stem) for p in sorted(thumb.glob("*.py"))]
+    return found
+
+
+def _mpy_cross(mpy_cross, source, dest, name, arch):
+    r = subprocess.run([str(mpy_cross), "-march=" + arch, "-s", name, "-o", str(dest),
+                        str(source)], capture_output=True, text=True)
+    if r.returncode:
+        raise BuildError("package: mpy-cross -march={} failed on {}: {}".format(
+            arch, name, (r.stderr.strip().splitlines() or ["no output"])[-1]))
+
+
+def version(layout):
+    """The package's version: the project's git describe."""
+    from tools.build import git
+
+    return git(["describe", "--always", "--dirty"], layout.root).stdout.strip() or "0"
+
+
+def package(layout, arch, jobs=2):
+    """Write build/package/<arch>/ (arch PY: .py sources only); returns its package.json."""
+    if arch != PY and arch not in natmod.ARCHES:
+        raise BuildError("package: unknown arch '{}'; choose from: {}, {}".format(
+            arch, ", ".join(natmod.ARCHES), PY))
+    out = out_dir(layout, arch)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    urls = []
+    for source, dest in _sources(layout.root, arch):
+        if arch == PY:
+            target = dest + ".py"
+            (out / target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, out / target)
+        else:
+            target = dest + ".mpy"
+            (out / target).parent.mkdir(parents=True, exist_ok=True)
+            _mpy_cross(layout.mpy_cross, source, out / target, dest + ".py", arch)
+        urls.append([target, target])
+    if arch != PY:
+        for path in natmod.build(layout, arch, jobs)[arch]:
+            shutil.copyfile(path, out / path.name)
+            urls.append([path.name, path.name])
+    manifest = {"urls": urls, "version": version(layout)}
+    path = out / "package.json"
+    path.write_text(json.dumps(manifest, indent=1) + "\n")
+    say("package", "{}: {} files, {} bytes (install: mpremote mip install {})".format(
+        layout.rel(out), len(urls), sum((out / u[0]).stat().st_size for u in urls),
+        layout.rel(path)))
+    return path
+
+
+# --- on a board -----------------------------------------------------------------------------
+
+
+def board_info(port):
+    """{"version", "mpy", "platform", "machine"} of the board on port, through mpremote."""
+    from mpremote.transport import TransportError
+
+    from tools.targets import _open_repl
+
+    try:
+        t = _open_repl(port)
+    except (TransportError, OSError) as e:
+        raise BuildError("install: no MicroPython REPL on {} ({}); check the port".format(
+            port, str(e).strip().splitlines()[-1:] or type(e).__name__))
+    try:
+        version, mpy, platform, machine = t.eval(
+            "(tuple(__import__('sys').implementation.version[:3]), "
+            "getattr(__import__('sys').implementation, '_mpy', 0), "
+            "__import__('sys').platform, __import__('sys').implementation._machine)")
+    finally:
+        t.close()
+    return {"version": version, "mpy": mpy, "platform": platform, "machine": machine}
+
+
+def board_arch(mpy):
+    """The arch name of a board's sys.implementation._mpy, or None (no native code)."""
+    arch = mpy >> 10
+    return deploy._ARCHS[arch] if 0 < arch < len(deploy._ARCHS) else None
+
+
+def needs(info):
+    """'armv7m (.mpy v6.3)': what a board needs, in words."""
+    mpy = info["mpy"]
+    return "{} (.mpy v{}.{})".format(board_arch(mpy) or "no native code", mpy & 0xFF,
+                                     (mpy >> 8) & 3)
+
+
+def refusal(package_json, info, port):
+    """One line saying why the board refuses this package, or None when it loads it all."""
+    folder = Path(package_json).parent
+    for dest, _ in json.loads(Path(package_json).read_text())["urls"]:
+        if dest.endswith(".mpy"):
+            why = deploy.mpy_mismatch((folder / dest).read_bytes()[:4], info["mpy"])
+            if why:
+                return ("install: {} cannot load {}: {}; the board on {} needs {}: run ./inv "
+                        "install --port {}".format(info["machine"], dest, why, port,
+                                                   needs(info), port))
+    return None
+
+
+def mip_install(port, source, target=None):
+    """`mpremote connect port mip install [--target target] source` (a package.json path or
+    URL); returns its output, or raises BuildError."""
+    cmd = [sys.executable, "-m", "mpremote", "connect", port, "mip", "install"]
+    if target:
+        cmd += ["--target", target]
+    r = subprocess.run(cmd + [str(source)], capture_output=True, text=True, timeout=600)
+    if r.returncode:
+        raise BuildError("install: mpremote mip install {} failed: {}".format(
+            source, (r.stdout + r.stderr).strip().splitlines()[-1:]))
+    return r.stdout
+
+
+def check(run):
+    """Every rung of every kernel equals py on the board (run(code) -> stdout):
+    {kernel: [rungs]}, or BuildError naming the first rung that differs."""
+    out = run(CHECK.read_text() + "\ncheck()\n")
+    rungs = {}
+    for line in out.splitlines():
+        words = line.split()
+        if words[:1] == ["KERNEL"]:
+            rungs[words[1]] = words[2:]
+        elif words[:1] == ["DIFFERS"]:
+            raise BuildError("install: on the board, {} {} differs from py on case {}; report "
+                             "it with ./inv repl".format(words[1], words[2], words[3]))
+    if not rungs:
+        raise BuildError("install: the check found no kernel on the board: {}".format(
+            out.strip()[-200:]))
+    return rungs
