@@ -57,6 +57,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "targets(*names): run only on these targets")
+    config.addinivalue_line("markers", "full: slow; runs with --full")
     names = [n.strip() for n in config.getoption("--target").split(",") if n.strip()]
     unknown = [n for n in names if n not in ALL_TARGETS]
     if unknown:

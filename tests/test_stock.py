@@ -1,0 +1,273 @@
+"""fastpath on firmware that is not ours: the mip package and the native modules.
+
+`./inv package --arch A` (tools/package.py) writes the package for arch A and the kernels' C
+rungs as native .mpy modules (tools/natmod.py, from the firmware's own usermod/fastpath
+sources); `./inv install --port P` installs it on a board with `mpremote mip install`. Here
+that runs against firmware built without any of fastpath, and every kernel's generated cases
+(tests/ladder.py, as tests/test_kernels.py runs them on our firmware) run against the
+installed rungs, the native c rung included:
+
+- armv7emsp: our emulated Cortex-M4 without our module and package (build target
+  qemu-stock): `./inv install` end to end, from a local package.json and from an HTTP server
+  on 127.0.0.1; the contract's errors; the heap each native module takes, and the c rung's
+  count per unit against our firmware's.
+
+Those build firmware and packages and boot emulators: slow, so marked `full`.
+"""
+
+import contextlib
+import http.server
+import json
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+import ladder
+from invoke_cli import inv
+from test_kernels import seed
+from tools import build as building
+from tools import natmod, package
+from tools.targets import QemuTarget, SerialTarget
+
+# The native modules' heap goal on the emulated Cortex-M4: code, tables and module, each.
+HEAP_GOAL = 4096
+# The c rung's count per unit, native module against our firmware's built-in C: within 2%,
+# except crc32, whose tables are smaller in RAM (tools/natmod.py; docs/stock-firmware.md).
+COUNT_TOLERANCE = 0.02
+RAM_LAYOUT = ("crc32",)
+CASES = 100
+
+
+def _built(layout, name):
+    """The firmware of build target name, built if it is missing."""
+    path = building.firmware_path(layout, name)
+    if not path.exists():
+        building.build(layout, [building.FIRMWARES[name]], 2)
+    return path
+
+
+@contextlib.contextmanager
+def http_server(folder):
+    """An HTTP server of folder on 127.0.0.1 at a free port, stopped on leaving: its URL."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:{}".format(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+WIPE = """\
+import os
+def _wipe(path):
+    for name, kind, *_ in os.ilistdir(path):
+        full = path + "/" + name
+        if kind == 0x4000:
+            _wipe(full)
+            os.rmdir(full)
+        else:
+            os.remove(full)
+_wipe("/flash/lib")
+print(sorted(os.listdir("/flash/lib")))
+"""
+
+HEAP = """\
+import gc
+from array import array
+ARGS = {"crc32": (b"123456789",), "popcount": (b"abc",), "rgb565": (b"abc", bytearray(2)),
+        "fir_q15": (array("h", [1, 2, 3, 4]), array("h", [1, 2]), array("h", [0, 0, 0]))}
+def heap(name):
+    args = ARGS.get(name, ())
+    gc.collect()
+    a0 = gc.mem_alloc()
+    m = __import__("_fastpath_" + name if name else "_fastpath")
+    gc.collect()
+    a1 = gc.mem_alloc()
+    if name:
+        getattr(m, name)(*args)
+    gc.collect()
+    print("HEAP", repr((name, a1 - a0, gc.mem_alloc() - a0)))
+"""
+
+
+# --- armv7emsp: our emulated board, without fastpath -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stock_board(layout):
+    """qemu-stock booted, nothing of fastpath on it: the QemuTarget (its pty is .device)."""
+    board = QemuTarget(_built(layout, "qemu-stock"))
+    board.start()
+    yield board
+    board.stop()
+
+
+def _release(board):
+    # Let another client (mpremote) have the pty: drop our connection, keep the emulator.
+    SerialTarget.close(board)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_the_stock_board_has_no_fastpath(stock_board):
+    out = stock_board.run("import sys\nfor m in ('_fastpath', 'fastpath', 'fastpath_thumb'):\n"
+                          "    try:\n        __import__(m)\n        print(m, 'present')\n"
+                          "    except ImportError:\n        print(m, 'absent')\n"
+                          "print(sys.implementation._mpy >> 10)\n")
+    assert out.split() == ["_fastpath", "absent", "fastpath", "absent", "fastpath_thumb",
+                           "absent", "7"], out  # 7: armv7emsp
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_install_task_from_a_local_package_json(stock_board, layout):
+    _release(stock_board)
+    code, out = inv("install", "--port", stock_board.device, timeout=1800)
+    assert code == 0, out
+    assert "needs armv7emsp (.mpy v6.3)" in out
+    assert "mpremote mip install build/package/armv7emsp/package.json" in out
+    for kernel in ladder.KERNELS:
+        line = re.search(r"\[install\] {}: (.*) equal py".format(kernel), out)
+        assert line, out
+        rungs = line.group(1).split()
+        assert "asm" in rungs and "viper" in rungs
+        if ladder.KERNELS[kernel].c_source:
+            assert "c" in rungs
+    listed = stock_board.run("import os\nprint(sorted(os.listdir('/flash/lib')))")
+    for mod in [None] + natmod.kernels(layout.root):
+        assert natmod.module_name(mod) + ".mpy" in listed
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_installed_rungs_equal_the_reference(stock_board, kernel):
+    stock_board.soft_reset()
+    k = ladder.KERNELS[kernel]
+    if k.c_source:  # the c rung is the native module, not some other _fastpath
+        out = stock_board.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
+                              "__import__('_fastpath_{0}').{0})".format(kernel))
+        assert out.strip() == "True"
+    results = ladder.run_rungs(stock_board, kernel, seed(kernel), CASES)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), CASES)
+    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
+    must |= {"asm"} if k.asm_source else set()
+    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    ladder.assert_rungs_agree(results, expected, kernel)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_installed_rungs_raise_the_contracts_errors(stock_board, kernel):
+    # The native module's binding behaves as the firmware's: messages, types, bool and
+    # subclasses, long-int ranges (tests/target/contract.py's bad calls, every rung).
+    import importlib
+
+    contract = ladder.host_module("contract")
+    own = importlib.import_module(ladder.KERNELS[kernel].test_module)
+    extra = getattr(own, "BAD", [])
+    expected = contract.expected(kernel) + [message for _, message in extra]
+    got = ladder.run_bad_calls(stock_board, kernel, [args for args, _ in extra])
+    by_rung = {}
+    for rung, raised, untouched in got:
+        by_rung.setdefault(rung, []).append(raised)
+        assert untouched, "{} {}: a refused call changed an output".format(kernel, rung)
+    if ladder.KERNELS[kernel].c_source:
+        assert "c" in by_rung
+    for rung, raised in by_rung.items():
+        assert raised == expected, "{} {}".format(kernel, rung)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_native_modules_heap_at_import_and_first_use(stock_board, layout):
+    stock_board.soft_reset()
+    out = stock_board.run(HEAP + "".join("heap({!r})\n".format(k) for k in
+                                         [None] + natmod.kernels(layout.root)))
+    rows = [eval(line[5:]) for line in out.splitlines() if line.startswith("HEAP ")]
+    assert len(rows) == 1 + len(natmod.kernels(layout.root))
+    for name, at_import, first_use in rows:
+        assert 0 < at_import <= first_use <= HEAP_GOAL, (name, at_import, first_use)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_native_c_rung_counts_match_the_firmware(stock_board, layout):
+    # Per unit of work, the native module's c rung against our firmware's built-in one, in
+    # instructions (-icount shift=0): the same loops, so within 2%.
+    def c_count(board):
+        counts = {}
+        for kernel in natmod.kernels(layout.root):
+            out = board.run("import fastpath.bench\nfastpath.bench.once({!r}, 'c')".format(
+                kernel), timeout=600)
+            row = eval(out.split("PROFILE ", 1)[1].splitlines()[0])
+            counts[kernel] = (row[4] - row[3]) / row[2]
+        return counts
+
+    stock_board.soft_reset()
+    stock = c_count(stock_board)
+    ours_board = QemuTarget(_built(layout, "qemu"))
+    try:
+        ours = c_count(ours_board)
+    finally:
+        ours_board.stop()
+    for kernel, n in stock.items():
+        if kernel in RAM_LAYOUT:
+            assert ours[kernel] < n < 2 * ours[kernel], (kernel, n, ours[kernel])
+        else:
+            assert abs(n - ours[kernel]) <= COUNT_TOLERANCE * ours[kernel], (
+                kernel, n, ours[kernel])
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_install_from_an_http_server(stock_board, layout):
+    stock_board.soft_reset()
+    assert stock_board.run(WIPE).strip() == "[]"
+    _release(stock_board)
+    folder = package.out_dir(layout, "armv7emsp")
+    if not (folder / "package.json").exists():  # written by the install test, run alone
+        package.package(layout, "armv7emsp")
+    with http_server(folder) as url:
+        out = package.mip_install(stock_board.device, url + "/package.json")
+    names = json.loads((folder / "package.json").read_text())["urls"]
+    assert out.count("Installing: ") == len(names), out
+    rungs = package.check(lambda code: stock_board.run(code, timeout=600))
+    assert set(rungs) == set(ladder.KERNELS)
+    assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
+
+
+def test_the_http_server_stops(tmp_path):
+    # The server the tests start is bounded: gone when its block ends.
+    (tmp_path / "x").write_text("y")
+    with http_server(tmp_path) as url:
+        port = int(url.rsplit(":", 1)[1])
+        import urllib.request
+
+        assert urllib.request.urlopen(url + "/x", timeout=10).read() == b"y"
+    time.sleep(0.2)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_package_json_lists_every_file(layout):
+    path = package.package(layout, package.PY)
+    urls = json.loads(path.read_text())["urls"]
+    assert ["fastpath/__init__.py", "fastpath/__init__.py"] in urls
+    assert all((path.parent / dest).exists() for dest, _ in urls)
+    assert not any(d.startswith("fastpath_thumb/") or d.endswith(".mpy") for d, _ in urls)
+    # Every kernel is in it.
+    for kernel in ladder.KERNELS:
+        assert ["fastpath/{}.py".format(kernel)] * 2 in urls
