@@ -164,6 +164,6 @@ def __getattr__(name):
         raise AttributeError(name)
     module = sys.modules["fastpath." + name]
     if name not in _NOT_KERNELS and _is_kernel(module):
-        del globals()[name]
+        globals().pop(name, None)  # set by this import, or gone since an earlier one
         raise AttributeError(name)
     return module
