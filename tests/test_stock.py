@@ -20,6 +20,7 @@ import http.server
 import json
 import re
 import socket
+import subprocess
 import threading
 import time
 
@@ -30,7 +31,7 @@ from invoke_cli import inv
 from test_kernels import seed
 from tools import build as building
 from tools import natmod, package
-from tools.targets import QemuTarget, SerialTarget
+from tools.targets import QemuTarget, SerialTarget, UnixTarget
 
 # The native modules' heap goal on the emulated Cortex-M4: code, tables and module, each.
 HEAP_GOAL = 4096
@@ -246,6 +247,68 @@ def test_install_from_an_http_server(stock_board, layout):
     assert out.count("Installing: ") == len(names), out
     rungs = package.check(lambda code: stock_board.run(code, timeout=600))
     assert set(rungs) == set(ladder.KERNELS)
+    assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
+
+
+# --- x64: upstream's unix standard variant ------------------------------------------------
+
+
+def _unix(binary, lib):
+    # The stock unix binary with lib as its library folder (and its frozen modules).
+    return UnixTarget(binary, env={"MICROPYPATH": ".frozen:{}".format(lib)})
+
+
+@pytest.fixture(scope="module")
+def stock_unix(layout, tmp_path_factory):
+    """The package installed on upstream's unix port by its own mip: a UnixTarget."""
+    binary = _built(layout, "unix-stock")
+    path = package.package(layout, "x64")
+    lib = tmp_path_factory.mktemp("unix-stock") / "lib"
+    with http_server(path.parent) as url:
+        r = subprocess.run([str(binary), "-m", "mip", "install", "--target", str(lib),
+                            url + "/package.json"], capture_output=True, text=True,
+                           timeout=600, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "Done" in r.stdout, r.stdout + r.stderr
+    for dest, _ in json.loads(path.read_text())["urls"]:
+        assert (lib / dest).is_file(), dest
+    return _unix(binary, lib)
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
+def test_unix_stock_has_no_fastpath_of_its_own(layout):
+    out = _unix(_built(layout, "unix-stock"), "/nonexistent").run(
+        "import sys\ntry:\n    import _fastpath\nexcept ImportError:\n    print('absent')\n"
+        "print(sys.implementation._mpy >> 10)")
+    assert out.split() == ["absent", "2"]  # 2: x64
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
+def test_unix_installed_rungs_equal_the_reference(stock_unix, kernel):
+    k = ladder.KERNELS[kernel]
+    if not k.runs_on("unix"):  # a kernel for a pin: absent, name and all
+        out = stock_unix.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
+                             "hasattr(fastpath, {0!r}))".format(kernel))
+        assert out.split() == ["False", "False"], out
+        return
+    if k.c_source:
+        out = stock_unix.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
+                             "__import__('_fastpath_{0}').{0})".format(kernel))
+        assert out.strip() == "True"
+    results = ladder.run_rungs(stock_unix, kernel, seed(kernel), 200)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), 200)
+    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
+    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    ladder.assert_rungs_agree(results, expected, kernel)
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
+def test_unix_runs_the_package_folder_itself(layout):
+    # The package folder is a library folder as it stands: the local install of the unix port.
+    path = package.package(layout, "x64")
+    rungs = package.check(_unix(_built(layout, "unix-stock"), path.parent).run)
     assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
 
 

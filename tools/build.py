@@ -88,6 +88,14 @@ FIRMWARES = {
             ("--include-dir={root}/ports/qemu",),
             stock="ports/qemu/stock/manifest.py",
         ),
+        # Upstream's unix standard variant (x64), unchanged: its frozen mip included (btree
+        # and ssl off: their libraries are submodules we do not fetch).
+        Firmware(
+            "unix-stock", "unix", "unix-stock", ("lib/micropython-lib",), ("micropython",),
+            {"VARIANT": "standard", "MICROPY_PY_BTREE": "0", "MICROPY_PY_SSL": "0",
+             "MICROPY_SSL_MBEDTLS": "0"},
+            stock="",
+        ),
     )
 }
 # The firmwares "all" builds: ours (the stock ones are built by the tests that use them, or
