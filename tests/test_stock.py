@@ -31,7 +31,7 @@ from invoke_cli import inv
 from test_kernels import seed
 from tools import build as building
 from tools import natmod, package
-from tools.targets import QemuTarget, SerialTarget, UnixTarget
+from tools.targets import UPSTREAM_QEMU, QemuTarget, SerialTarget, UnixTarget, _open_repl
 
 # The native modules' heap goal on the emulated Cortex-M4: code, tables and module, each.
 HEAP_GOAL = 4096
@@ -169,9 +169,7 @@ def test_installed_rungs_equal_the_reference(stock_board, kernel):
     ladder.assert_rungs_agree(results, expected, kernel)
 
 
-@pytest.mark.full
-@pytest.mark.targets("qemu")
-def test_installed_rungs_raise_the_contracts_errors(stock_board, kernel):
+def _check_contract(board, kernel):
     # The native module's binding behaves as the firmware's: messages, types, bool and
     # subclasses, long-int ranges (tests/target/contract.py's bad calls, every rung).
     import importlib
@@ -180,7 +178,7 @@ def test_installed_rungs_raise_the_contracts_errors(stock_board, kernel):
     own = importlib.import_module(ladder.KERNELS[kernel].test_module)
     extra = getattr(own, "BAD", [])
     expected = contract.expected(kernel) + [message for _, message in extra]
-    got = ladder.run_bad_calls(stock_board, kernel, [args for args, _ in extra])
+    got = ladder.run_bad_calls(board, kernel, [args for args, _ in extra])
     by_rung = {}
     for rung, raised, untouched in got:
         by_rung.setdefault(rung, []).append(raised)
@@ -189,6 +187,12 @@ def test_installed_rungs_raise_the_contracts_errors(stock_board, kernel):
         assert "c" in by_rung
     for rung, raised in by_rung.items():
         assert raised == expected, "{} {}".format(kernel, rung)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_installed_rungs_raise_the_contracts_errors(stock_board, kernel):
+    _check_contract(stock_board, kernel)
 
 
 @pytest.mark.full
@@ -305,11 +309,145 @@ def test_unix_installed_rungs_equal_the_reference(stock_unix, kernel):
 
 @pytest.mark.full
 @pytest.mark.targets("unix")
+def test_unix_installed_rungs_raise_the_contracts_errors(stock_unix, kernel):
+    if ladder.KERNELS[kernel].runs_on("unix"):
+        _check_contract(stock_unix, kernel)
+
+
+NATIVE_BINDING = """\
+TypeError = RuntimeError  # a caller's globals: the native module raises the builtin still
+import _fastpath_crc32
+class I(int):
+    pass
+class J(I):
+    pass
+try:
+    _fastpath_crc32.crc32("text")
+except Exception as e:
+    print(type(e).__name__ == "TypeError", e)
+print(_fastpath_crc32.crc32(b"123456789", J(0)) == 0xCBF43926)
+print(_fastpath_crc32.crc32(b"", True), _fastpath_crc32.crc32(b"", 0xFFFFFFFF))
+for bad in (-1, 2**32, 2**100, -(2**100)):
+    try:
+        _fastpath_crc32.crc32(b"", bad)
+    except ValueError as e:
+        print(e)
+"""
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
+def test_unix_native_binding_details(stock_unix):
+    out = stock_unix.run(NATIVE_BINDING).splitlines()
+    assert out[:3] == ["True data must be a buffer", "True", "1 4294967295"], out
+    assert out[3:] == ["crc must be in range 0..0xFFFFFFFF"] * 4, out
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
 def test_unix_runs_the_package_folder_itself(layout):
     # The package folder is a library folder as it stands: the local install of the unix port.
     path = package.package(layout, "x64")
     rungs = package.check(_unix(_built(layout, "unix-stock"), path.parent).run)
     assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
+
+
+# --- armv7m (and armv6m): upstream's MPS2_AN385 ------------------------------------------
+
+
+def _ram_board(layout, name):
+    """Upstream's qemu board of build target name, booted, with a filesystem in RAM at /ram
+    (tests/target/ramfs.py): a QemuTarget holding the REPL without a soft reset, which would
+    unmount it."""
+    board = QemuTarget(_built(layout, name), qemu_args=UPSTREAM_QEMU[name])
+    board.start()
+    assert "MOUNTED /ram" in board.run(ladder.program("ramfs", call="mount_ram()"))
+    return board
+
+
+def _mip_into_ram(board, source):
+    _release(board)
+    out = package.mip_install(board.device, source, target="/ram/lib", resume=True)
+    board.transport = _open_repl(board.device, soft_reset=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def an385(layout):
+    """MPS2_AN385 with the armv7m package installed from a local package.json."""
+    board = _ram_board(layout, "qemu-an385")
+    _mip_into_ram(board, package.package(layout, "armv7m"))
+    yield board
+    board.stop()
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_an385_installed_rungs_equal_the_reference(an385, kernel):
+    k = ladder.KERNELS[kernel]
+    if k.c_source:
+        out = an385.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
+                        "__import__('_fastpath_{0}').{0})".format(kernel))
+        assert out.strip() == "True"
+    results = ladder.run_rungs(an385, kernel, seed(kernel), 60)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), 60)
+    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
+    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    assert "asm" not in results  # the asm rungs need the Cortex-M4's DSP instructions
+    ladder.assert_rungs_agree(results, expected, kernel)
+
+
+IMPORT_RAW = """\
+import sys
+for mod in {mods!r}:
+    try:
+        m = __import__(mod)
+        print(mod, "loaded", getattr(m, mod.split("_")[-1])(b"123456789") if "crc" in mod else "")
+    except ValueError as e:
+        print(mod, "ValueError", e)
+    sys.modules.pop(mod, None)
+"""
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_an385_runs_armv6m_and_refuses_armv7emsp_native_modules(an385, layout):
+    # Copies of crc32's module, built for other arches, under names of their own.
+    natmod.build(layout, "armv6m,armv7emsp", 2)
+    for arch in ("armv6m", "armv7emsp"):
+        data = (natmod.out_dir(layout, arch) / "_fastpath_crc32.mpy").read_bytes()
+        an385.run("with open('/ram/lib/_{}_crc32.mpy', 'wb') as f:\n    f.write({!r})".format(
+            arch, data))
+    out = an385.run(IMPORT_RAW.format(mods=["_armv6m_crc32", "_armv7emsp_crc32"]))
+    assert "_armv7emsp_crc32 ValueError incompatible .mpy arch" in out, out
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_install_names_the_arch_the_an385_needs(an385, layout):
+    _release(an385)
+    code, out = inv("install", "--port", an385.device, "--arch", "armv7emsp", timeout=1800)
+    an385.transport = None  # install soft-reset the board: the RAM filesystem is gone
+    assert code != 0
+    lines = [line for line in out.splitlines() if line.startswith("install:")]
+    assert len(lines) == 1, out
+    assert "native code for armv7emsp, but the board is armv7m" in lines[0]
+    assert "needs armv7m (.mpy v6.3)" in lines[0]
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_an385_install_from_an_http_server(layout):
+    board = _ram_board(layout, "qemu-an385")
+    try:
+        folder = package.package(layout, "armv7m").parent
+        with http_server(folder) as url:
+            out = _mip_into_ram(board, url + "/package.json")
+        assert "Installing: /ram/lib/_fastpath_crc32.mpy" in out
+        rungs = package.check(lambda code: board.run(code, timeout=600))
+        assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
+    finally:
+        board.stop()
 
 
 def test_the_http_server_stops(tmp_path):

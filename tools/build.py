@@ -96,6 +96,12 @@ FIRMWARES = {
              "MICROPY_SSL_MBEDTLS": "0"},
             stock="",
         ),
+        # Upstream's qemu boards, unchanged: MPS2_AN385 (Cortex-M3, armv7m) and VIRT_RV32
+        # (rv32imc). Neither has a filesystem: the tests mount one in RAM for mip.
+        Firmware("qemu-an385", "qemu", "qemu-an385", (), ("firmware.elf",),
+                 {"BOARD": "MPS2_AN385"}, stock=""),
+        Firmware("qemu-rv32", "qemu", "qemu-rv32", (), ("firmware.elf",),
+                 {"BOARD": "VIRT_RV32"}, stock=""),
     )
 }
 # The firmwares "all" builds: ours (the stock ones are built by the tests that use them, or
@@ -135,6 +141,7 @@ APT_PACKAGES = {
     "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
     # The native modules for RISC-V boards (./inv natmod --arch rv32imc), as upstream's CI.
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf",
+    "qemu-system-riscv32": "qemu-system-misc",  # upstream's VIRT_RV32 board (test_stock.py)
 }
 # Files (glob patterns; not commands) whose package must be present too.
 APT_FILES = {

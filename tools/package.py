@@ -1,7 +1,7 @@
 """fastpath for firmware that is not ours: a mip package per arch, and its install on a board.
 
 package() writes build/package/<arch>/: the fastpath package compiled with mpy-cross
--march=<arch> (the asm rungs, fastpath_thumb, only where the arch assembles Thumb-2), the
+-march=<arch> (the asm rungs, fastpath_thumb, only where they run: natmod.ASM), the
 native modules of tools/natmod.py (_fastpath and _fastpath_NAME), and a package.json that
 `mpremote mip install` (or the board's own mip, from a URL) reads, as micropython-lib's
 packages do. build/package/py/ is the same package as .py sources, for any port (no c rung
@@ -37,7 +37,7 @@ def _sources(root, arch):
     root = Path(root)
     found = [(p, "fastpath/" + p.stem) for p in sorted((root / "frozen" / "fastpath").glob(
         "*.py")) if p.name not in HOST_ONLY]
-    if arch in natmod.THUMB2:
+    if arch in natmod.ASM:
         thumb = root / "frozen" / "thumb" / "fastpath_thumb"
         found += [(p, "fastpath_thumb/" + p.stem) for p in sorted(thumb.glob("*.py"))]
     return found
@@ -140,10 +140,11 @@ def refusal(package_json, info, port):
     return None
 
 
-def mip_install(port, source, target=None):
-    """`mpremote connect port mip install [--target target] source` (a package.json path or
-    URL); returns its output, or raises BuildError."""
-    cmd = [sys.executable, "-m", "mpremote", "connect", port, "mip", "install"]
+def mip_install(port, source, target=None, resume=False):
+    """`mpremote connect port [resume] mip install [--target target] source` (a package.json
+    path or URL; resume: no soft reset first); returns its output, or raises BuildError."""
+    cmd = [sys.executable, "-m", "mpremote", "connect", port] + (["resume"] if resume else [])
+    cmd += ["mip", "install"]
     if target:
         cmd += ["--target", target]
     r = subprocess.run(cmd + [str(source)], capture_output=True, text=True, timeout=600)
