@@ -139,8 +139,8 @@ def install(c, port, arch=None, jobs=None):
     layout = _layout(c)
     try:
         info = packaging.board_info(port)
-        board = packaging.board_arch(info["mpy"])
-        if board not in natmods.ARCHES:
+        board = packaging.package_arch(info["mpy"])
+        if board is None:
             raise BuildError(
                 "install: the board on {} needs {}, which fastpath does not build (it builds "
                 "{}); install the .py package: ./inv package, then mpremote connect {} mip "

@@ -411,28 +411,39 @@ for mod in {mods!r}:
 
 @pytest.mark.full
 @pytest.mark.targets("qemu")
-def test_an385_runs_armv6m_and_refuses_armv7emsp_native_modules(an385, layout):
-    # Copies of crc32's module, built for other arches, under names of their own.
+def test_an385_runs_armv6m_and_refuses_armv7emsp_native_modules(layout):
+    # crc32's module built for other arches, under names of their own, on a board of its own
+    # (the installed package fills most of the heap).
     natmod.build(layout, "armv6m,armv7emsp", 2)
-    for arch in ("armv6m", "armv7emsp"):
-        data = (natmod.out_dir(layout, arch) / "_fastpath_crc32.mpy").read_bytes()
-        an385.run("with open('/ram/lib/_{}_crc32.mpy', 'wb') as f:\n    f.write({!r})".format(
-            arch, data))
-    out = an385.run(IMPORT_RAW.format(mods=["_armv6m_crc32", "_armv7emsp_crc32"]))
+    board = _ram_board(layout, "qemu-an385")
+    try:
+        for arch in ("armv6m", "armv7emsp"):
+            data = (natmod.out_dir(layout, arch) / "_fastpath_crc32.mpy").read_bytes()
+            for i in range(0, len(data), 512):
+                board.run("with open('/ram/lib/_{}_crc32.mpy', '{}') as f:\n    f.write({!r})"
+                          .format(arch, "ab" if i else "wb", data[i:i + 512]))
+        out = board.run(IMPORT_RAW.format(mods=["_armv6m_crc32", "_armv7emsp_crc32"]))
+    finally:
+        board.stop()
+    assert "_armv6m_crc32 loaded {}".format(0xCBF43926) in out, out
     assert "_armv7emsp_crc32 ValueError incompatible .mpy arch" in out, out
 
 
 @pytest.mark.full
 @pytest.mark.targets("qemu")
-def test_install_names_the_arch_the_an385_needs(an385, layout):
-    _release(an385)
-    code, out = inv("install", "--port", an385.device, "--arch", "armv7emsp", timeout=1800)
-    an385.transport = None  # install soft-reset the board: the RAM filesystem is gone
+def test_install_names_the_arch_the_an385_needs(layout):
+    board = QemuTarget(_built(layout, "qemu-an385"), qemu_args=UPSTREAM_QEMU["qemu-an385"])
+    board.start()
+    try:
+        code, out = inv("install", "--port", board.device, "--arch", "armv7emsp", timeout=1800)
+    finally:
+        board.stop()
     assert code != 0
     lines = [line for line in out.splitlines() if line.startswith("install:")]
     assert len(lines) == 1, out
-    assert "native code for armv7emsp, but the board is armv7m" in lines[0]
-    assert "needs armv7m (.mpy v6.3)" in lines[0]
+    # MicroPython calls a Cortex-M3 armv7em (any Thumb-2 core without an FPU).
+    assert "native code for armv7emsp, but the board is armv7em" in lines[0]
+    assert "needs armv7em (.mpy v6.3; the armv7m package)" in lines[0]
 
 
 @pytest.mark.full

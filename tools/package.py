@@ -114,17 +114,33 @@ def board_info(port):
     return {"version": version, "mpy": mpy, "platform": platform, "machine": machine}
 
 
+# The package a board of each arch takes, where that is not the arch's own. MicroPython calls
+# every Thumb-2 core without an FPU armv7em (a Cortex-M3 too: py/persistentcode.h), and loads
+# any Thumb arch up to its own: such a board takes armv7m, a Cortex-M7 (armv7emdp) armv7emsp.
+PACKAGE_FOR = {"armv7em": "armv7m", "armv7emdp": "armv7emsp"}
+
+
 def board_arch(mpy):
     """The arch name of a board's sys.implementation._mpy, or None (no native code)."""
     arch = mpy >> 10
     return deploy._ARCHS[arch] if 0 < arch < len(deploy._ARCHS) else None
 
 
+def package_arch(mpy):
+    """The package (an arch of natmod.ARCHES) for a board's sys.implementation._mpy, or
+    None when we build none that it loads."""
+    arch = board_arch(mpy)
+    arch = PACKAGE_FOR.get(arch, arch)
+    return arch if arch in natmod.ARCHES else None
+
+
 def needs(info):
-    """'armv7m (.mpy v6.3)': what a board needs, in words."""
+    """'armv7em (.mpy v6.3; the armv7m package)': what a board needs, in words."""
     mpy = info["mpy"]
-    return "{} (.mpy v{}.{})".format(board_arch(mpy) or "no native code", mpy & 0xFF,
-                                     (mpy >> 8) & 3)
+    arch, ours = board_arch(mpy), package_arch(mpy)
+    return "{} (.mpy v{}.{}{})".format(
+        arch or "no native code", mpy & 0xFF, (mpy >> 8) & 3,
+        "; the {} package".format(ours) if ours and ours != arch else "")
 
 
 def refusal(package_json, info, port):

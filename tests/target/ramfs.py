@@ -90,7 +90,7 @@ class RamFS:
 
     def open(self, path, mode):
         p = self._path(path)
-        if "w" in mode:
+        if "w" in mode or ("a" in mode and p not in self.files):
             self.files[p] = bytearray()
         elif p not in self.files:
             raise OSError(2)
