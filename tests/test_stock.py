@@ -355,13 +355,20 @@ def test_unix_runs_the_package_folder_itself(layout):
 # --- armv7m (and armv6m): upstream's MPS2_AN385 ------------------------------------------
 
 
+# Where a board's RAM filesystem keeps its bytes: the heap, or RAM the firmware leaves unused
+# (VIRT_RV32's heap of 140 KB cannot hold 50 KB of files and what is loaded from them; QEMU's
+# virt machine has 128 MB of RAM from 0x80000000, the firmware uses the first 6.1 MB).
+RAM_REGION = {"qemu-an385": None, "qemu-rv32": (0x84000000, 0x100000)}
+
+
 def _ram_board(layout, name):
     """Upstream's qemu board of build target name, booted, with a filesystem in RAM at /ram
     (tests/target/ramfs.py): a QemuTarget holding the REPL without a soft reset, which would
     unmount it."""
     board = QemuTarget(_built(layout, name), qemu_args=UPSTREAM_QEMU[name])
     board.start()
-    assert "MOUNTED /ram" in board.run(ladder.program("ramfs", call="mount_ram()"))
+    call = "mount_ram('/ram', {!r})".format(RAM_REGION[name])
+    assert "MOUNTED /ram" in board.run(ladder.program("ramfs", call=call))
     return board
 
 
@@ -452,6 +459,54 @@ def test_an385_install_from_an_http_server(layout):
     board = _ram_board(layout, "qemu-an385")
     try:
         folder = package.package(layout, "armv7m").parent
+        with http_server(folder) as url:
+            out = _mip_into_ram(board, url + "/package.json")
+        assert "Installing: /ram/lib/_fastpath_crc32.mpy" in out
+        rungs = package.check(lambda code: board.run(code, timeout=600))
+        assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
+    finally:
+        board.stop()
+
+
+# --- rv32imc: upstream's VIRT_RV32 -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rv32(layout):
+    """VIRT_RV32 with the rv32imc package installed from a local package.json."""
+    board = _ram_board(layout, "qemu-rv32")
+    _mip_into_ram(board, package.package(layout, "rv32imc"))
+    yield board
+    board.stop()
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_rv32_installed_rungs_equal_the_reference(rv32, kernel):
+    k = ladder.KERNELS[kernel]
+    assert rv32.run("import fastpath\nprint(fastpath.board.NAME)").strip() == "qemu-virt"
+    if not k.runs_on("qemu-virt"):
+        out = rv32.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
+                       "hasattr(fastpath, {0!r}))".format(kernel))
+        assert out.split() == ["False", "False"], out
+        return
+    if k.c_source:
+        out = rv32.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
+                       "__import__('_fastpath_{0}').{0})".format(kernel))
+        assert out.strip() == "True"
+    results = ladder.run_rungs(rv32, kernel, seed(kernel), 60)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), 60)
+    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
+    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    ladder.assert_rungs_agree(results, expected, kernel)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_rv32_install_from_an_http_server(layout):
+    board = _ram_board(layout, "qemu-rv32")
+    try:
+        folder = package.package(layout, "rv32imc").parent
         with http_server(folder) as url:
             out = _mip_into_ram(board, url + "/package.json")
         assert "Installing: /ram/lib/_fastpath_crc32.mpy" in out

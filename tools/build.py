@@ -100,8 +100,14 @@ FIRMWARES = {
         # (rv32imc). Neither has a filesystem: the tests mount one in RAM for mip.
         Firmware("qemu-an385", "qemu", "qemu-an385", (), ("firmware.elf",),
                  {"BOARD": "MPS2_AN385"}, stock=""),
+        # Debian's riscv64-unknown-elf GCC 12 has its rv32 libraries (libgcc, picolibc) as the
+        # multilib rv32imac/ilp32, which -march=rv32imac_zicsr (the port's choice for GCC > 10)
+        # does not select: the compiler and linker are given rv32imac, and the assembler,
+        # which needs Zicsr named for the CSR instructions, rv32imac_zicsr.
         Firmware("qemu-rv32", "qemu", "qemu-rv32", (), ("firmware.elf",),
-                 {"BOARD": "VIRT_RV32"}, stock=""),
+                 {"BOARD": "VIRT_RV32", "RV32_ARCH": "rv32imac",
+                  "AFLAGS": "-mabi=ilp32 -march=rv32imac_zicsr",
+                  "CFLAGS_EXTRA": "-Wa,-march=rv32imac_zicsr"}, stock=""),
     )
 }
 # The firmwares "all" builds: ours (the stock ones are built by the tests that use them, or

@@ -3,6 +3,9 @@
 # it, with /ram/lib on sys.path; mpremote then writes to it (open, write, os.stat, os.mkdir)
 # and import reads .py and .mpy files from it (the io.IOBase stream protocol), as upstream's
 # tests/micropython/import_mpy_native.py does. It lasts until the next soft reset.
+# mount_ram("/ram", (address, size)) keeps the files' bytes in RAM outside the heap instead
+# (memory the firmware does not use, through uctypes), for a heap too small to hold both the
+# package's files and the code loaded from them.
 
 import io
 import sys
@@ -14,26 +17,66 @@ _DIR = 0x4000
 
 
 class RamFile(io.IOBase):
-    def __init__(self, data, writing):
-        self.data = data  # a bytearray, shared with the filesystem's entry
-        self.pos = 0
+    # A file is the list of the chunks written to it, kept as they came: growing one buffer
+    # would leave the heap too fragmented for the native code loaded next.
+    def __init__(self, chunks, writing):
+        self.chunks = chunks  # shared with the filesystem's entry
+        self.index = 0  # reading: the chunk, and the offset in it
+        self.offset = 0
         if writing:
-            data[:] = b""
+            chunks.clear()
 
     def readinto(self, buf):
-        n = min(len(buf), len(self.data) - self.pos)
-        buf[:n] = self.data[self.pos:self.pos + n]
+        n = 0
+        while n < len(buf) and self.index < len(self.chunks):
+            chunk = self.chunks[self.index]
+            k = min(len(buf) - n, len(chunk) - self.offset)
+            buf[n:n + k] = chunk[self.offset:self.offset + k]
+            n += k
+            self.offset += k
+            if self.offset == len(chunk):
+                self.index += 1
+                self.offset = 0
+        return n
+
+    def read(self, n=-1):
+        size = sum(len(c) for c in self.chunks)
+        out = bytearray(size if n < 0 else min(n, size))
+        return bytes(out[:self.readinto(out)])
+
+    def write(self, buf):
+        self.chunks.append(bytes(buf))
+        return len(buf)
+
+
+class RegionFile(RamFile):
+    # A file in the region: chunks is [start, length] there, written at the region's end.
+    def __init__(self, fs, extent, writing):
+        self.fs = fs
+        self.extent = extent
+        self.pos = 0
+        if writing:
+            extent[0], extent[1] = fs.top, 0
+
+    def readinto(self, buf):
+        start, length = self.extent
+        n = min(len(buf), length - self.pos)
+        buf[:n] = self.fs.view[start + self.pos:start + self.pos + n]
         self.pos += n
         return n
 
     def read(self, n=-1):
-        end = len(self.data) if n < 0 else min(len(self.data), self.pos + n)
-        out = bytes(self.data[self.pos:end])
-        self.pos = end
-        return out
+        left = self.extent[1] - self.pos
+        out = bytearray(left if n < 0 else min(n, left))
+        return bytes(out[:self.readinto(out)])
 
     def write(self, buf):
-        self.data.extend(buf)
+        start, length = self.extent
+        if start + length != self.fs.top or self.fs.top + len(buf) > len(self.fs.view):
+            raise OSError(28)  # ENOSPC: one file is written at a time, at the end
+        self.fs.view[self.fs.top:self.fs.top + len(buf)] = buf
+        self.fs.top += len(buf)
+        self.extent[1] += len(buf)
         return len(buf)
 
     def ioctl(self, req, arg):
@@ -50,9 +93,15 @@ class RamFile(io.IOBase):
 
 
 class RamFS:
-    def __init__(self):
+    def __init__(self, region=None):
         self.files = {}
         self.dirs = {""}
+        self.view = None
+        if region:
+            import uctypes
+
+            self.view = memoryview(uctypes.bytearray_at(region[0], region[1]))
+            self.top = 0
 
     def mount(self, readonly, mkfs):
         pass
@@ -68,7 +117,8 @@ class RamFS:
         if p in self.dirs:
             return (_DIR, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         if p in self.files:
-            return (_FILE, 0, 0, 0, 0, 0, len(self.files[p]), 0, 0, 0)
+            size = self.files[p][1] if self.view else sum(len(c) for c in self.files[p])
+            return (_FILE, 0, 0, 0, 0, 0, size, 0, 0, 0)
         raise OSError(2)
 
     def mkdir(self, path):
@@ -91,9 +141,11 @@ class RamFS:
     def open(self, path, mode):
         p = self._path(path)
         if "w" in mode or ("a" in mode and p not in self.files):
-            self.files[p] = bytearray()
+            self.files[p] = [0, 0] if self.view else []
         elif p not in self.files:
             raise OSError(2)
+        if self.view:
+            return RegionFile(self, self.files[p], "w" in mode)
         return RamFile(self.files[p], "w" in mode)
 
     def chdir(self, path):
@@ -103,7 +155,7 @@ class RamFS:
         return ""
 
 
-def mount_ram(point="/ram"):
-    vfs.mount(RamFS(), point)
+def mount_ram(point="/ram", region=None):
+    vfs.mount(RamFS(region), point)
     sys.path.append(point + "/lib")
     print("MOUNTED", point)
