@@ -355,10 +355,12 @@ def test_unix_runs_the_package_folder_itself(layout):
 # --- armv7m (and armv6m): upstream's MPS2_AN385 ------------------------------------------
 
 
-# Where a board's RAM filesystem keeps its bytes: the heap, or RAM the firmware leaves unused
-# (VIRT_RV32's heap of 140 KB cannot hold 50 KB of files and what is loaded from them; QEMU's
-# virt machine has 128 MB of RAM from 0x80000000, the firmware uses the first 6.1 MB).
-RAM_REGION = {"qemu-an385": None, "qemu-rv32": (0x84000000, 0x100000)}
+# Where a board's RAM filesystem keeps its bytes: RAM the firmware leaves unused, as a flash
+# filesystem would (a heap of 140 KB cannot hold the package's 40 KB of files and what is
+# loaded from them). MPS2: SSRAM 2 and 3 at 0x20000000 (mps2.ld uses the first bank only, as
+# our ports/qemu/ramdisk.c says); QEMU's virt machine: 128 MB from 0x80000000, of which the
+# firmware uses the first 6.1 MB.
+RAM_REGION = {"qemu-an385": (0x20000000, 0x100000), "qemu-rv32": (0x84000000, 0x100000)}
 
 
 def _ram_board(layout, name):

@@ -1,11 +1,11 @@
-# A filesystem in the heap, for boards without one: upstream's qemu boards (MPS2_AN385,
-# VIRT_RV32) have no writable filesystem for mip to install into. mount_ram("/ram") mounts
-# it, with /ram/lib on sys.path; mpremote then writes to it (open, write, os.stat, os.mkdir)
-# and import reads .py and .mpy files from it (the io.IOBase stream protocol), as upstream's
+# A filesystem in RAM, for boards without one: upstream's qemu boards (MPS2_AN385,
+# VIRT_RV32) have no writable filesystem for mip to install into. mount_ram("/ram", (address,
+# size)) mounts one whose files' bytes live in RAM the firmware does not use (through
+# uctypes), as a flash filesystem's would, outside the heap: a heap of 140 KB cannot hold the
+# package's 40 KB of files and the code loaded from them too. /ram/lib goes on sys.path;
+# mpremote writes to it (open, write, os.stat, os.mkdir), and import reads .py and .mpy files
+# from it (the io.IOBase stream protocol), as upstream's
 # tests/micropython/import_mpy_native.py does. It lasts until the next soft reset.
-# mount_ram("/ram", (address, size)) keeps the files' bytes in RAM outside the heap instead
-# (memory the firmware does not use, through uctypes), for a heap too small to hold both the
-# package's files and the code loaded from them.
 
 import io
 import sys
@@ -17,40 +17,8 @@ _DIR = 0x4000
 
 
 class RamFile(io.IOBase):
-    # A file is the list of the chunks written to it, kept as they came: growing one buffer
-    # would leave the heap too fragmented for the native code loaded next.
-    def __init__(self, chunks, writing):
-        self.chunks = chunks  # shared with the filesystem's entry
-        self.index = 0  # reading: the chunk, and the offset in it
-        self.offset = 0
-        if writing:
-            chunks.clear()
-
-    def readinto(self, buf):
-        n = 0
-        while n < len(buf) and self.index < len(self.chunks):
-            chunk = self.chunks[self.index]
-            k = min(len(buf) - n, len(chunk) - self.offset)
-            buf[n:n + k] = chunk[self.offset:self.offset + k]
-            n += k
-            self.offset += k
-            if self.offset == len(chunk):
-                self.index += 1
-                self.offset = 0
-        return n
-
-    def read(self, n=-1):
-        size = sum(len(c) for c in self.chunks)
-        out = bytearray(size if n < 0 else min(n, size))
-        return bytes(out[:self.readinto(out)])
-
-    def write(self, buf):
-        self.chunks.append(bytes(buf))
-        return len(buf)
-
-
-class RegionFile(RamFile):
-    # A file in the region: chunks is [start, length] there, written at the region's end.
+    # extent is [start, length] in the region; a file is written at the region's end, one at
+    # a time (as mpremote writes them).
     def __init__(self, fs, extent, writing):
         self.fs = fs
         self.extent = extent
@@ -73,7 +41,7 @@ class RegionFile(RamFile):
     def write(self, buf):
         start, length = self.extent
         if start + length != self.fs.top or self.fs.top + len(buf) > len(self.fs.view):
-            raise OSError(28)  # ENOSPC: one file is written at a time, at the end
+            raise OSError(28)  # ENOSPC
         self.fs.view[self.fs.top:self.fs.top + len(buf)] = buf
         self.fs.top += len(buf)
         self.extent[1] += len(buf)
@@ -93,15 +61,13 @@ class RegionFile(RamFile):
 
 
 class RamFS:
-    def __init__(self, region=None):
-        self.files = {}
-        self.dirs = {""}
-        self.view = None
-        if region:
-            import uctypes
+    def __init__(self, region):
+        import uctypes
 
-            self.view = memoryview(uctypes.bytearray_at(region[0], region[1]))
-            self.top = 0
+        self.files = {}  # path: [start, length]
+        self.dirs = {""}
+        self.view = memoryview(uctypes.bytearray_at(region[0], region[1]))
+        self.top = 0
 
     def mount(self, readonly, mkfs):
         pass
@@ -117,8 +83,7 @@ class RamFS:
         if p in self.dirs:
             return (_DIR, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         if p in self.files:
-            size = self.files[p][1] if self.view else sum(len(c) for c in self.files[p])
-            return (_FILE, 0, 0, 0, 0, 0, size, 0, 0, 0)
+            return (_FILE, 0, 0, 0, 0, 0, self.files[p][1], 0, 0, 0)
         raise OSError(2)
 
     def mkdir(self, path):
@@ -141,12 +106,10 @@ class RamFS:
     def open(self, path, mode):
         p = self._path(path)
         if "w" in mode or ("a" in mode and p not in self.files):
-            self.files[p] = [0, 0] if self.view else []
+            self.files[p] = [0, 0]
         elif p not in self.files:
             raise OSError(2)
-        if self.view:
-            return RegionFile(self, self.files[p], "w" in mode)
-        return RamFile(self.files[p], "w" in mode)
+        return RamFile(self, self.files[p], "w" in mode)
 
     def chdir(self, path):
         pass
@@ -155,7 +118,7 @@ class RamFS:
         return ""
 
 
-def mount_ram(point="/ram", region=None):
+def mount_ram(point, region):
     vfs.mount(RamFS(region), point)
     sys.path.append(point + "/lib")
     print("MOUNTED", point)
