@@ -518,6 +518,38 @@ def test_rv32_install_from_an_http_server(layout):
         board.stop()
 
 
+# --- a new kernel is in both deliveries ------------------------------------------------------
+
+
+@pytest.mark.full
+@pytest.mark.targets("unix")
+def test_a_new_c_kernel_is_a_native_module_too(tmp_path, layout):
+    # ./inv new-kernel NAME --c, then ./inv natmod: its module exists with nothing added.
+    import os
+    import shutil
+    import sys
+
+    from test_new_kernel import _copy_project
+
+    project = tmp_path / "project"
+    _copy_project(project)
+    build = tmp_path / "build"
+    (build / "mpy-cross").mkdir(parents=True)
+    shutil.copy2(layout.mpy_cross, build / "mpy-cross" / "mpy-cross")
+    env = dict(os.environ, INVOKE_FASTPATH_MICROPYTHON_DIR=str(layout.micropython),
+               INVOKE_FASTPATH_BUILD_DIR=str(build))
+    for args in (["new-kernel", "demo", "--c"], ["natmod", "--arch", "x64"]):
+        proc = subprocess.run([sys.executable, "-m", "tools.cli", *args], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=1800,
+                              stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert "_fastpath_demo" in proc.stdout
+    out = _unix(_built(layout, "unix-stock"), build / "natmod" / "x64").run(
+        "import _fastpath_demo\nprint(_fastpath_demo.demo(bytes(range(200))))\n"
+        "try:\n    _fastpath_demo.demo('x')\nexcept TypeError as e:\n    print(e)")
+    assert out.split("\n")[:2] == [str(sum(range(200))), "data must be a byte buffer"]
+
+
 def test_the_http_server_stops(tmp_path):
     # The server the tests start is bounded: gone when its block ends.
     (tmp_path / "x").write_text("y")

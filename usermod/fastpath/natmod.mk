@@ -27,6 +27,9 @@ LINK_RUNTIME = 1
 
 include $(MPY_DIR)/py/dynruntime.mk
 
+# dynruntime.mk's objects depend on their source only: our headers too.
+$(SRC_O): $(FASTPATH_DIR)/binding.h $(FASTPATH_DIR)/kernels.h
+
 $(NATMOD_H): Makefile
 	$(Q)printf '%s\n' \
 	    '// Written by usermod/fastpath/natmod.mk for the module $(MOD); do not edit.' \
