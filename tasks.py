@@ -108,7 +108,7 @@ def package(c, arch="armv7emsp", jobs=None):
 
     layout = _layout(c)
     try:
-        for a in natmods.arches(arch):
+        for a in natmods.arches(arch, "package"):
             _natmod_ready(c, layout, jobs)
             packaging.package(layout, a, int(jobs or c.fastpath.jobs))
         packaging.package(layout, packaging.PY)

@@ -572,3 +572,18 @@ def test_package_json_lists_every_file(layout):
     # Every kernel is in it.
     for kernel in ladder.KERNELS:
         assert ["fastpath/{}.py".format(kernel)] * 2 in urls
+
+
+@pytest.mark.parametrize("args, message", [
+    (("natmod", "--arch", "xtensa"),
+     "natmod: unknown arch 'xtensa'; choose from: x64, armv6m, armv7m, armv7emsp, rv32imc"),
+    (("package", "--arch", "arm"),
+     "package: unknown arch 'arm'; choose from: x64, armv6m, armv7m, armv7emsp, rv32imc"),
+    (("install", "--port", "/dev/nonexistent-fastpath"),
+     "install: no MicroPython REPL on /dev/nonexistent-fastpath (failed to access "
+     "/dev/nonexistent-fastpath); check the port"),
+])
+def test_task_failures_are_one_line(args, message):
+    code, out = inv(*args)
+    assert code != 0
+    assert out.strip().splitlines() == [message]

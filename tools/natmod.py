@@ -31,15 +31,15 @@ ASM = ("armv7emsp", "armv7emdp")
 MAKEFILE = Path("usermod") / "fastpath" / "natmod.mk"
 
 
-def arches(names):
+def arches(names, task="natmod"):
     """The list of arch names in a comma-separated string ("all": every one)."""
     if names in (None, "", "all"):
         return list(ARCHES)
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in ARCHES]
     if unknown or not wanted:
-        raise BuildError("natmod: unknown arch '{}'; choose from: {}".format(
-            unknown[0] if unknown else names, ", ".join(ARCHES)))
+        raise BuildError("{}: unknown arch '{}'; choose from: {}".format(
+            task, unknown[0] if unknown else names, ", ".join(ARCHES)))
     return wanted
 
 

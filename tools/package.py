@@ -103,7 +103,7 @@ def board_info(port):
         t = _open_repl(port)
     except (TransportError, OSError) as e:
         raise BuildError("install: no MicroPython REPL on {} ({}); check the port".format(
-            port, str(e).strip().splitlines()[-1:] or type(e).__name__))
+            port, (str(e).strip().splitlines() or [type(e).__name__])[-1]))
     try:
         version, mpy, platform, machine = t.eval(
             "(tuple(__import__('sys').implementation.version[:3]), "
