@@ -80,6 +80,96 @@ def build(c, target="pybv11", ref=None, jobs=None):
         raise Exit(str(e))
 
 
+@task(help={"arch": "comma-separated: x64, armv6m, armv7m, armv7emsp, rv32imc (default: all)",
+            "jobs": "parallel make jobs (default: this machine's cores)"})
+def natmod(c, arch="all", jobs=None):
+    """Build the C kernels as native .mpy modules for stock firmware: build/natmod/<arch>/."""
+    from tools import build as building
+    from tools import natmod as natmods
+
+    try:
+        natmods.arches(arch)
+        layout = _layout(c)
+        if not layout.mpy_cross.exists():
+            building.build(layout, [], int(jobs or c.fastpath.jobs))  # mpy-cross only
+        natmods.build(layout, arch, int(jobs or c.fastpath.jobs))
+    except BuildError as e:
+        raise Exit(str(e))
+
+
+@task(help={"arch": "x64, armv6m, armv7m, armv7emsp (default), rv32imc, a comma-separated list, "
+            "or all; the .py package (build/package/py/) is written too",
+            "jobs": "parallel make jobs (default: this machine's cores)"})
+def package(c, arch="armv7emsp", jobs=None):
+    """Write the mip package of fastpath for stock firmware: build/package/<arch>/package.json,
+    the package compiled for arch, and the kernels' native modules."""
+    from tools import natmod as natmods
+    from tools import package as packaging
+
+    layout = _layout(c)
+    try:
+        for a in natmods.arches(arch, "package"):
+            _natmod_ready(c, layout, jobs)
+            packaging.package(layout, a, int(jobs or c.fastpath.jobs))
+        packaging.package(layout, packaging.PY)
+    except BuildError as e:
+        raise Exit(str(e))
+
+
+def _natmod_ready(c, layout, jobs):
+    # mpy-cross, built from the fetched tree, before the first native module or package.
+    from tools import build as building
+
+    if not layout.mpy_cross.exists():
+        building.build(layout, [], int(jobs or c.fastpath.jobs))
+
+
+@task(help={"port": "serial port of the board (a pty of ./inv emulator too)",
+            "arch": "build for this arch rather than the board's (it is refused if the board "
+            "cannot load it)",
+            "jobs": "parallel make jobs (default: this machine's cores)"})
+def install(c, port, arch=None, jobs=None):
+    """Install fastpath on a board running stock MicroPython, through mip: the board's arch
+    from sys.implementation._mpy, that package built (./inv package), `mpremote mip install`,
+    then a check that every rung on the board equals py."""
+    from tools import natmod as natmods
+    from tools import package as packaging
+    from tools.targets import SerialTarget, TargetError, TargetTimeout
+
+    layout = _layout(c)
+    try:
+        info = packaging.board_info(port)
+        board = packaging.package_arch(info["mpy"])
+        if board is None:
+            raise BuildError(
+                "install: the board on {} needs {}, which fastpath does not build (it builds "
+                "{}); install the .py package: ./inv package, then mpremote connect {} mip "
+                "install build/package/py/package.json".format(
+                    port, packaging.needs(info), ", ".join(natmods.ARCHES), port))
+        _say("install", "{} on {}: MicroPython {}, needs {}".format(
+            info["machine"], port, ".".join(map(str, info["version"])),
+            packaging.needs(info)))
+        _natmod_ready(c, layout, jobs)
+        path = packaging.package(layout, arch or board, int(jobs or c.fastpath.jobs))
+        why = packaging.refusal(path, info, port)
+        if why:
+            raise BuildError(why)
+        _say("install", "mpremote mip install {}".format(layout.rel(path)))
+        packaging.mip_install(port, path)
+        target = SerialTarget(port)
+        try:
+            rungs = packaging.check(lambda code: target.run(code, timeout=600))
+        except (TargetError, TargetTimeout) as e:
+            raise BuildError("install: the check failed on the board: {}".format(
+                (str(e).strip().splitlines() or ["no answer"])[-1]))
+        finally:
+            target.close()
+    except BuildError as e:
+        raise Exit(str(e))
+    for kernel, names in rungs.items():
+        _say("install", "{}: {} equal py".format(kernel, " ".join(names)))
+
+
 @task(
     help={
         "refs": "comma-separated MicroPython tags; default: the newest patch release of every "
@@ -497,16 +587,20 @@ def deploy(c, files=None, port=None, target="device", run=None):
         raise Exit(str(e))
 
 
-@task
-def emulator(c):
+@task(help={"target": "qemu (default: our firmware) or qemu-stock (the same board without "
+            "fastpath: ./inv install's stock firmware)"})
+def emulator(c, target="qemu"):
     """Boot the emulated board and keep it running, printing its pty for deploy and repl."""
     from tools.build import firmware_path
     from tools.targets import QemuTarget
 
     layout = _layout(c)
-    elf = firmware_path(layout, "qemu")
+    if target not in ("qemu", "qemu-stock"):
+        raise Exit("emulator: --target is qemu or qemu-stock")
+    elf = firmware_path(layout, target)
     if not elf.exists():
-        raise Exit("emulator: no {}; run: ./inv build --target qemu".format(layout.rel(elf)))
+        raise Exit("emulator: no {}; run: ./inv build --target {}".format(
+            layout.rel(elf), target))
     # QemuTarget's QEMU dies with this process, however it ends.
     qemu = QemuTarget(elf)
     try:
@@ -565,6 +659,6 @@ def clean(c, source=False):
         _say("clean", "removed {}".format(layout.rel(mp)))
 
 
-ns = Collection(setup, fetch, build, matrix, test, conformance, bench, profile, repl, flash,
-                bootloader, deploy, emulator, new_kernel, clean)
+ns = Collection(setup, fetch, build, natmod, package, install, matrix, test, conformance, bench,
+                profile, repl, flash, bootloader, deploy, emulator, new_kernel, clean)
 ns.configure({"fastpath": settings.DEFAULTS})

@@ -102,6 +102,14 @@ def test_on_host(build, name):
     assert_all_passed(make(f"test-{name}", f"BUILD={build}"))
 
 
+@pytest.mark.parametrize("name", kernels_with_tests())
+def test_on_host_with_tables_in_ram(build, name):
+    # The layout a kernel takes where its const data is copied into RAM (a native module:
+    # kernels.h's FASTPATH_TABLES_IN_RAM; crc32's small tables), through the same tests.
+    cflags = "-O2 -std=c99 -Wall -Wextra -Werror -DFASTPATH_TABLES_IN_RAM=1"
+    assert_all_passed(make(f"test-{name}", f"BUILD={build / 'ram'}", f"CFLAGS={cflags}"))
+
+
 @pytest.fixture(scope="module")
 def cross(build):
     """cross(cpu): `make -k cross` for cpu, run once: every kernel that compiles has its

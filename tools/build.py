@@ -26,7 +26,7 @@ class BuildRecipe:
     into which folder of the build directory."""
 
     def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
-                 usermods=None, peers=()):
+                 usermods=None, peers=(), stock=None):
         self.name = name
         self.port = port  # folder under ports/ in the MicroPython tree
         self.out = out  # build/<out>/
@@ -37,6 +37,10 @@ class BuildRecipe:
         # User C modules: {name: folder of this project}, or None for usermod/ (ours alone).
         self.usermods = usermods
         self.peers = peers  # peers' sources it builds from (tools/peers.py PINS)
+        # A firmware that is not ours, for the tests of the package on stock firmware
+        # (tools/package.py): built without our C module and frozen package, with this frozen
+        # manifest (a path of this project), or the port's own when it is "".
+        self.stock = stock
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -83,8 +87,40 @@ FIRMWARES = {
             usermods={"fastpath": "usermod/fastpath", "ulab": "lib/peers/micropython-ulab/code"},
             peers=("micropython-ulab",),
         ),
+        # Not ours: the stock firmwares the mip package and native modules are proved on.
+        # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
+        # frozen fastpath package.
+        BuildRecipe(
+            "qemu-stock", "qemu", "qemu-stock", (), ("firmware.elf",),
+            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            ("--include-dir={root}/ports/qemu",),
+            stock="ports/qemu/stock/manifest.py",
+        ),
+        # Upstream's unix standard variant (x64), unchanged: its frozen mip included (btree
+        # and ssl off: their libraries are submodules we do not fetch).
+        BuildRecipe(
+            "unix-stock", "unix", "unix-stock", ("lib/micropython-lib",), ("micropython",),
+            {"VARIANT": "standard", "MICROPY_PY_BTREE": "0", "MICROPY_PY_SSL": "0",
+             "MICROPY_SSL_MBEDTLS": "0"},
+            stock="",
+        ),
+        # Upstream's qemu boards, unchanged: MPS2_AN385 (Cortex-M3, armv7m) and VIRT_RV32
+        # (rv32imc). Neither has a filesystem: the tests mount one in RAM for mip.
+        BuildRecipe("qemu-an385", "qemu", "qemu-an385", (), ("firmware.elf",),
+                 {"BOARD": "MPS2_AN385"}, stock=""),
+        # Debian's riscv64-unknown-elf GCC 12 has its rv32 libraries (libgcc, picolibc) as the
+        # multilib rv32imac/ilp32, which -march=rv32imac_zicsr (the port's choice for GCC > 10)
+        # does not select: the compiler and linker are given rv32imac, and the assembler,
+        # which needs Zicsr named for the CSR instructions, rv32imac_zicsr.
+        BuildRecipe("qemu-rv32", "qemu", "qemu-rv32", (), ("firmware.elf",),
+                 {"BOARD": "VIRT_RV32", "RV32_ARCH": "rv32imac",
+                  "AFLAGS": "-mabi=ilp32 -march=rv32imac_zicsr",
+                  "CFLAGS_EXTRA": "-Wa,-march=rv32imac_zicsr"}, stock=""),
     )
 }
+# The firmwares "all" builds: ours (the peers' variants are built by ./inv bench --peers, the
+# stock ones by the tests that use them, each also by name).
+OURS = tuple(name for name, f in FIRMWARES.items() if f.stock is None and not f.peers)
 
 
 # The firmware each test target runs (tools/targets.py's runners): a real board runs the
@@ -96,7 +132,7 @@ def firmwares(names):
     """The BuildRecipe objects for "all" (every one but the peers' variants, which only
     `./inv bench --peers` builds) or a comma-separated list of names."""
     if names == "all":
-        return [f for f in FIRMWARES.values() if not f.peers]
+        return [FIRMWARES[n] for n in OURS]
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     unknown = [n for n in wanted if n not in FIRMWARES]
     if unknown or not wanted:
@@ -123,6 +159,9 @@ APT_PACKAGES = {
     "git": "git",
     "clang": "clang",  # libFuzzer for the C kernels (tests/fuzz)
     "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
+    # The native modules for RISC-V boards (./inv natmod --arch rv32imc), as upstream's CI.
+    "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf",
+    "qemu-system-riscv32": "qemu-system-misc",  # upstream's VIRT_RV32 board (test_stock.py)
 }
 # Files (glob patterns; not commands) whose package must be present too.
 APT_FILES = {
@@ -130,6 +169,8 @@ APT_FILES = {
     # libFuzzer and clang's sanitizer runtimes, which clang only recommends (the unversioned
     # package follows the distribution's default clang).
     "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a": "libclang-rt-dev",
+    # The C library mpy_ld.py links rv32imc modules against (py/dynruntime.mk).
+    "/usr/lib/picolibc/riscv64-unknown-elf/lib/libc.a": "picolibc-riscv64-unknown-elf",
 }
 PYTHON_MODULES = ("invoke", "mpremote", "serial", "pytest", "numpy", "matplotlib")
 
@@ -344,16 +385,22 @@ def build(layout, targets, jobs):
         # Which firmware this is (tools/identity.py), frozen as fastpath.BUILD beside the
         # kernels found for this board (tools/kernels.py); written only when it changes.
         ident = identity.build_info(layout.root, layout.micropython, t.out)
-        identity.write_module(out, ident, layout.root)
         args = [
             ("BUILD", out),
-            ("USER_C_MODULES", _usermods(t, layout, out)),
-            ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
-            ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
-            ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
             ("MICROPY_MPYCROSS", layout.mpy_cross),
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
-        ] + t.args(layout.root)
+        ]
+        if t.stock is None:
+            identity.write_module(out, ident, layout.root)
+            args += [
+                ("USER_C_MODULES", _usermods(t, layout, out)),
+                ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
+                ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
+                ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
+            ]
+        elif t.stock:
+            args.append(("FROZEN_MANIFEST", layout.root / t.stock))
+        args += t.args(layout.root)
         say(t.name, "make in ports/{} (log: {})".format(t.port, layout.rel(log)))
         _make(t.name, mp / "ports" / t.port, args, log, env, jobs, layout, t.flags(layout.root))
         missing = [a for a in t.artifacts if not (out / a).exists()]

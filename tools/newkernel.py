@@ -396,7 +396,7 @@ def c_for(spec):
     body = []
     if keywords:
         body += ["enum {{ {} }};".format(", ".join("ARG_" + a.name for a in spec)),
-                 "static const mp_arg_t allowed_args[] = {"]
+                 "FASTPATH_ARG_TABLE allowed_args[] = {"]
         for a in spec:
             if a.default is None:
                 body.append("    {{ MP_QSTR_{}, MP_ARG_REQUIRED | MP_ARG_OBJ, "

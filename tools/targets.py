@@ -43,6 +43,14 @@ QEMU_ARGS = (
     "-serial",
     "pty",
 )
+# Upstream's own qemu boards, for the stock-firmware tests (tests/test_stock.py): the machine
+# each build target runs on, counting instructions as ours does.
+UPSTREAM_QEMU = {
+    "qemu-an385": ("qemu-system-arm", "-machine", "mps2-an385"),
+    "qemu-rv32": ("qemu-system-riscv32", "-machine", "virt", "-bios", "none"),
+}
+UPSTREAM_QEMU = {k: v + ("-nographic", "-monitor", "none", "-semihosting", "-icount",
+                         "shift=0", "-serial", "pty") for k, v in UPSTREAM_QEMU.items()}
 # For the unix-asan build (ports/unix-asan): detect_leaks=0, since MicroPython's objects live in
 # one GC heap block that LeakSanitizer cannot see into, and LeakSanitizer needs ptrace, which
 # many CI containers forbid. (asan-use-after-return is compiled out: mpconfigvariant.mk.)
@@ -241,15 +249,16 @@ def _die_with_parent():
 class QemuTarget(SerialTarget):
     name = "qemu"
 
-    def __init__(self, firmware, extra_args=()):
+    def __init__(self, firmware, extra_args=(), qemu_args=QEMU_ARGS):
         super().__init__(None)
         self.firmware = Path(firmware)
         self.extra_args = tuple(extra_args)
+        self.qemu_args = tuple(qemu_args)  # another machine: upstream's qemu boards
         self.proc = None
 
     def start(self):
         self.proc = subprocess.Popen(
-            QEMU_ARGS + self.extra_args + ("-kernel", str(self.firmware)),
+            self.qemu_args + self.extra_args + ("-kernel", str(self.firmware)),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -1,8 +1,10 @@
 """What this board has, decided once at import: the one place that knows the hardware.
 
 NAME is "pyboard" (STM32F405, 168 MHz unless machine.freq() changed it), "qemu" (QEMU's
-mps2-an386, a Cortex-M4), "unix", or "cpython" when the package is imported by CPython (only
-the py and opt rungs run there).
+mps2-an386, a Cortex-M4, or another MPS2 board), "unix", or "cpython" when the package is
+imported by CPython (only the py and opt rungs run there); on stock firmware elsewhere, the
+port's sys.platform ("rp2", "esp32", ...; "qemu-virt" for QEMU's RISC-V board), with no
+register or peripheral rungs.
 Kernels that touch registers ask this module, never sys.platform themselves.
 """
 
@@ -20,10 +22,14 @@ if sys.implementation.name != "micropython":
     NAME = "cpython"
 elif sys.platform == "pyboard":
     NAME = "pyboard"
-elif sys.platform == "qemu":
-    NAME = "qemu"
-else:
+elif sys.platform == "qemu" and sys.implementation._machine.startswith("mps2"):
+    NAME = "qemu"  # our emulated board, or upstream's MPS2 boards: the same peripherals
+elif sys.platform in ("linux", "darwin", "freebsd", "win32"):
     NAME = "unix"
+elif sys.platform == "qemu":
+    NAME = "qemu-" + sys.implementation._machine.split()[0]  # upstream's VIRT_RV32: qemu-virt
+else:
+    NAME = sys.platform  # stock firmware elsewhere (rp2, esp32, ...): no register rungs
 
 THUMB = NAME in ("pyboard", "qemu")  # inline Thumb assembler (asm tiers) is frozen in
 COMPILED = NAME != "cpython"  # native and viper code runs

@@ -1,10 +1,36 @@
 // What a kernel's binding uses: the part of usermod/fastpath/NAME.c under FASTPATH_BINDING,
 // which checks the Python arguments and calls the kernel's raw loop. The argument helpers
 // raise the messages of docs/kernels.md (as the Python rungs do, frozen/fastpath/_args.py).
+//
+// One binding, two deliveries: built into the firmware (micropython.mk), and linked into a
+// native .mpy module per kernel for stock firmware (natmod.mk, MICROPY_ENABLE_DYNRUNTIME).
+// What differs between the two is here and in modfastpath.c, never in a kernel's file.
 #ifndef MICROPY_INCLUDED_FASTPATH_BINDING_H
 #define MICROPY_INCLUDED_FASTPATH_BINDING_H
 
+#if MICROPY_ENABLE_DYNRUNTIME
+#include "py/dynruntime.h"
+
+// dynruntime.h finds int, str, TypeError and ValueError by name at each use, in the caller's
+// globals (a caller's `TypeError = RuntimeError` would change what we raise): here they are
+// the builtins, looked up once when the module is loaded (modfastpath.c's mpy_init).
+extern const mp_obj_type_t *fastpath_natmod_type[4];
+#undef mp_type_int
+#define mp_type_int (*fastpath_natmod_type[0])
+#undef mp_type_str
+#define mp_type_str (*fastpath_natmod_type[1])
+#undef mp_type_TypeError
+#define mp_type_TypeError (*fastpath_natmod_type[2])
+#undef mp_type_ValueError
+#define mp_type_ValueError (*fastpath_natmod_type[3])
+// A native module knows its qstrs only once loaded, so an argument table cannot be a static
+// constant there: it is built on the stack at each call.
+#define FASTPATH_ARG_TABLE const mp_arg_t
+#else
 #include "py/runtime.h"
+// A keyword binding's mp_arg_t table: FASTPATH_ARG_TABLE allowed_args[] = { ... };
+#define FASTPATH_ARG_TABLE static const mp_arg_t
+#endif
 
 // The function object of kernel NAME, which modfastpath.c puts in the _fastpath module as
 // NAME: one object type (mp_obj_fun_builtin_var_t) for every kernel, so that the module table

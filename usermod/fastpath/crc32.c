@@ -44,6 +44,42 @@
 #define CRC32_X1024(E, i) CRC32_X512(E, i), CRC32_X512(E, (i) + 512)
 #define CRC32_X2048(E, i) CRC32_X1024(E, i), CRC32_X1024(E, (i) + 1024)
 
+#if FASTPATH_TABLES_IN_RAM
+// Where the tables would be copied into RAM (a native .mpy module), 20 KiB is too much: two
+// tables of 256 words (2 KiB) instead, a halfword at a time. A halfword x moves c to
+// (c >> 16) ^ f((c ^ x) << 16 & 0xFFFF0000), and f of that is H0[low byte] ^ H1[high byte]
+// with H0[b] = f(b << 16) = T1[b << 5 & 0x7FF] ^ T2[b >> 6] and H1[b] = f(b << 24) = T2[b << 2],
+// the bytewise table. About 4.5 instructions a byte on a Cortex-M4 where the word tables take
+// 2.5 (docs/stock-firmware.md).
+#define CRC32_H0(b) (CRC32_T1(((b) << 5) & 0x7FF) ^ CRC32_T2((b) >> 6))
+#define CRC32_H1(b) CRC32_T2((b) << 2)
+static const uint32_t fastpath_crc32_h0[256] = { CRC32_X256(CRC32_H0, 0) };
+static const uint32_t fastpath_crc32_h1[256] = { CRC32_X256(CRC32_H1, 0) };
+
+uint32_t fastpath_crc32_raw(uint32_t crc, const uint8_t *buf, size_t len) {
+    const uint32_t *h0 = fastpath_crc32_h0;
+    const uint32_t *h1 = fastpath_crc32_h1;
+    uint32_t c = ~crc;
+    // Head: single bytes until buf is word-aligned.
+    while (len != 0 && ((uintptr_t)buf & 3) != 0) {
+        c = (c >> 8) ^ h1[(c ^ *buf++) & 0xFF];
+        len -= 1;
+    }
+    // Body: a word a time, as two halfwords.
+    for (; len >= 4; len -= 4) {
+        uint32_t v = c ^ fastpath_load_le32(buf);
+        c = (v >> 16) ^ h0[v & 0xFF] ^ h1[(v >> 8) & 0xFF];
+        c = (c >> 16) ^ h0[c & 0xFF] ^ h1[(c >> 8) & 0xFF];
+        buf += 4;
+    }
+    while (len != 0) {
+        c = (c >> 8) ^ h1[(c ^ *buf++) & 0xFF];
+        len -= 1;
+    }
+    return ~c;
+}
+
+#else
 static const uint32_t fastpath_crc32_t0[2048] = { CRC32_X2048(CRC32_T0, 0) };
 static const uint32_t fastpath_crc32_t1[2048] = { CRC32_X2048(CRC32_T1, 0) };
 static const uint32_t fastpath_crc32_t2[1024] = { CRC32_X1024(CRC32_T2, 0) };
@@ -129,13 +165,15 @@ uint32_t fastpath_crc32_raw(uint32_t crc, const uint8_t *buf, size_t len) {
     return ~c;
 }
 
+#endif // FASTPATH_TABLES_IN_RAM
+
 #if FASTPATH_BINDING
 #include "binding.h"
 
 // crc32(data, crc=0) -> int: zlib.crc32(data, crc), over the raw bytes of any buffer.
 static mp_obj_t fastpath_crc32(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_data, ARG_crc };
-    static const mp_arg_t allowed_args[] = {
+    FASTPATH_ARG_TABLE allowed_args[] = {
         { MP_QSTR_data, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
         { MP_QSTR_crc, MP_ARG_OBJ, {.u_obj = MP_OBJ_NEW_SMALL_INT(0)} },
     };

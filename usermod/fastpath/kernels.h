@@ -9,6 +9,13 @@
 #include <stdint.h>
 #include <string.h>
 
+// 1 when the kernel's const data is copied into RAM rather than read from flash: a native .mpy
+// module (natmod.mk sets it), whose code and data a Cortex-M port loads into its heap. A kernel
+// with large tables then uses a smaller layout, slower per unit but light on the heap.
+#ifndef FASTPATH_TABLES_IN_RAM
+#define FASTPATH_TABLES_IN_RAM (0)
+#endif
+
 // Helpers for the kernels: 32-bit loads/stores at any alignment (memcpy becomes one LDR/STR
 // on Cortex-M3/M4, which allow unaligned word access), with little-endian byte order.
 static inline uint32_t fastpath_load_le32(const void *p) {
