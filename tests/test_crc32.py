@@ -306,7 +306,8 @@ def test_hw_rung_enables_its_clock_once_by_one_atomic_store(monkeypatch):
             "fastpath_thumb")), ("fastpath_thumb.crc32", thumb)):
         monkeypatch.setitem(sys.modules, name, mod)
     spec = importlib.util.spec_from_file_location(
-        "fastpath._crc32_on_pyboard", importlib.import_module("fastpath.crc32").__file__)
+        "fastpath.kernels._crc32_on_pyboard",
+        importlib.import_module("fastpath.kernels.crc32").__file__)
     pyb = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pyb)
     assert regs.log == [("w", bit_band(RCC + AHB1ENR, CRCEN))]

@@ -84,6 +84,7 @@ def test_tree_without_git_is_cloned_afresh(tree):
     assert (path / ".git").exists()
 
 
+@pytest.mark.full  # a build on a disk made full, then again
 def test_build_on_a_full_disk_says_so_then_recovers(tree, tmp_path):
     # A 3 MB tmpfs as the build folder, in a user and mount namespace of our own (no root
     # needed): make runs out of space, the task says so; with room again, the same command

@@ -210,6 +210,7 @@ def _positions(image):
             yield e, at
 
 
+@pytest.mark.full  # waits out the stand-ins' timeouts, or runs the device suite
 def test_corrupted_write_is_caught(tmp_path, built, image):
     for i, (e, at) in enumerate(_positions(image)):
         _corrupted_write_is_caught(StandIn(tmp_path / str(i)), image, e, at)
@@ -738,6 +739,7 @@ def test_modem_probe_in_the_raw_repl_is_asked_again(standin, tmp_path, built, bu
     assert (got, now) == (built_identity, board.port)
 
 
+@pytest.mark.full  # waits out the stand-ins' timeouts, or runs the device suite
 def test_no_hard_reset_under_a_mount(standin, tmp_path):
     # DeviceTarget's recovery: the REPL answers Ctrl-C but not a soft reset, so the next step
     # is machine.reset(); not while the drive is mounted.
@@ -791,6 +793,7 @@ def test_test_needs_a_port(standin, built):
     assert standin.calls() == []
 
 
+@pytest.mark.full  # waits out the stand-ins' timeouts, or runs the device suite
 @pytest.mark.targets("qemu")
 def test_one_command_to_a_tested_board(standin, tmp_path, built, qemu_firmware, layout):
     # After the reboot the board is the emulator (the stand-in links the port to a QEMU):

@@ -235,6 +235,7 @@ def test_device_timeout_in_python_is_ctrl_c_and_a_soft_reset(tmp_path):
         proc.wait()
 
 
+@pytest.mark.full  # waits out a board's reset timeouts
 @pytest.mark.targets("qemu")
 def test_device_timeout_that_ignores_ctrl_c_waits_for_rst(emulated_board):
     from tools.targets import DeviceTarget
@@ -255,6 +256,7 @@ def test_device_timeout_that_ignores_ctrl_c_waits_for_rst(emulated_board):
         device.close()
 
 
+@pytest.mark.full  # waits out a board's reset timeouts
 @pytest.mark.targets("qemu")
 def test_device_that_never_comes_back_is_a_wrapped_timeout(emulated_board):
     from tools.targets import DeviceTarget

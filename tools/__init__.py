@@ -21,5 +21,8 @@
 - flash: writing a .dfu to a Pyboard over USB DFU and checking it, with pydfu_rw (MicroPython's
   pydfu plus a read-back)
 - deploy: compiled modules copied onto a running board or the emulator
+- natmod: `./inv natmod`, the C kernels as native .mpy modules for stock firmware
+- package: `./inv package` and `./inv install`, the mip package per arch, and its install, with
+  package_check (what the install runs on the board)
 - usbhost: what the host sees of a board on USB: its drive, its serial port
 """

@@ -322,10 +322,12 @@ def run(firmware_folder, kernel, rung, folder, timeout=600):
                 printed.strip()[-200:]))
         kernel, rung, units, empty, count, unit = from_literal(line.split(" ", 1)[1])
         windows = read_windows(out)
-    if len(windows) < 2:
-        raise ProfileError("profile: the plugin saw {} timed windows, not 2".format(
+    # Each of once()'s two measurements times a warm-up pass, then the pass it keeps: the
+    # empty call's kept window is the third from last, the rung's the last.
+    if len(windows) < 4:
+        raise ProfileError("profile: the plugin saw {} timed windows, not 4".format(
             len(windows)))
-    (empty_total, empty_counts), (total, counts) = windows[-2:]
+    (empty_total, empty_counts), (total, counts) = windows[-3], windows[-1]
     rep = attribute(firmware, counts, units)
     rep.update(kernel=kernel, rung=rung, units=units, unit=unit, window=total,
                empty_window=empty_total, guest={"empty": empty, "count": count,
