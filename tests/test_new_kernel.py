@@ -6,6 +6,7 @@ emulator, then the suite's tests of the new kernel, then its bench. Afterwards n
 the kernel's own files and the docs name it.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,9 @@ import sys
 import pytest
 
 from invoke_cli import ROOT, inv
+from tools import bench as bench_report
 from tools import kernels
+from tools.targets import QemuTarget
 
 NAME = "demo"
 
@@ -52,7 +55,7 @@ def _copy_project(dest):
 
 
 @pytest.mark.full  # builds two firmwares, runs the suite and the bench
-def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
+def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout, qemu_firmware):
     project = tmp_path / "project"
     _copy_project(project)
     env = dict(os.environ, INVOKE_FASTPATH_MICROPYTHON_DIR=str(layout.micropython),
@@ -91,6 +94,42 @@ def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout):
     bench = task("bench", "--kernel", NAME, "--target", "qemu", "--repeat", "1")
     rows = [line for line in bench.splitlines() if line.startswith("| demo |")]
     assert [row.split("|")[2].strip() for row in rows] == ["py", "opt", "native", "viper", "c"]
+
+    # The baseline test reports the new kernel and passes; ./inv bench --docs records it (the
+    # last step of docs/adding-a-kernel.md's quick way), and the test passes again.
+    def baseline():
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--target", "qemu",
+             "tests/test_bench.py::test_counts_match_the_committed_baseline",
+             "--build-dir", str(tmp_path / "build"), "--micropython-dir", str(layout.micropython),
+             "--ref", layout.ref], cwd=project, capture_output=True, text=True, timeout=1800,
+            stdin=subprocess.DEVNULL)
+
+    before_docs = baseline()
+    assert before_docs.returncode == 0, before_docs.stdout[-4000:]
+    assert "no figures in docs/benchmarks.json: demo;" in before_docs.stdout
+    task("bench", "--target", "qemu", "--docs")
+    after_docs = baseline()
+    assert after_docs.returncode == 0, after_docs.stdout[-4000:]
+    assert "no figures" not in after_docs.stdout
+
+    # Every other kernel counts what it counts on this firmware, which lacks the new kernel:
+    # to the instruction for a rung that allocates nothing, within 0.05% for one that may
+    # have the garbage collector run inside its measurement (test_bench.py).
+    recorded = json.loads((project / "docs" / "benchmarks.json").read_text())
+    emulator = QemuTarget(qemu_firmware)
+    try:
+        ours = bench_report.collect(emulator, sorted(kernels.discover()), 5, layout)
+    finally:
+        emulator.close()
+    declared = kernels.discover()
+    theirs = {(r["kernel"], r["tier"]): r["min"] for r in recorded["rows"]}
+    for r in ours["rows"]:
+        was, now = r["min"], theirs[(r["kernel"], r["tier"])]
+        if r["tier"] in declared[r["kernel"]].no_alloc or r["tier"] == "c":
+            assert now == was, (r["kernel"], r["tier"], was, now)
+        else:
+            assert abs(now - was) <= was // 2000, (r["kernel"], r["tier"], was, now)
 
     # No list elsewhere names the kernel: only its files and the docs (this test, which made
     # it, aside).
