@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tools import identity, kernels
+from tools.build import FIRMWARES
 from tools.settings import ROOT
 
 # Each build folder, read only when this run builds it.
@@ -36,8 +37,8 @@ def test_firmware_json_beside_the_artifacts(out, layout):
     assert data["micropython"].startswith("v" + layout.release())
     # The frozen module says the same, and neither holds a path or a time.
     module = (layout.out(out) / identity.MODULE).read_text()
-    board, arch = kernels.FIRMWARE_BOARDS[out]
-    assert module == kernels.index_source(board, arch, build=data)
+    recipe = next(f for f in FIRMWARES.values() if f.out == out)
+    assert module == kernels.index_source(recipe.board, recipe.arch, build=data)
     for text in (module, path.read_text()):
         assert str(ROOT) not in text and str(layout.build) not in text
 
@@ -57,16 +58,17 @@ def test_cpython_has_no_build():
 
 def test_written_only_when_changed(tmp_path):
     info = {"fastpath": "abc1234-dirty", "micropython": "v1.25.0", "board": "PYBV11"}
-    assert identity.write_module(tmp_path, info) is True
+    assert identity.write_module(tmp_path, info, "pyboard", "armv7emsp") is True
     assert identity.write_json(tmp_path, info) is True
     module = tmp_path / identity.MODULE
     stamps = module.stat().st_mtime_ns, (tmp_path / "firmware.json").stat().st_mtime_ns
     # Same identity: nothing is touched, so make sees nothing new (a no-op rebuild).
-    assert identity.write_module(tmp_path, dict(info)) is False
+    assert identity.write_module(tmp_path, dict(info), "pyboard", "armv7emsp") is False
     assert identity.write_json(tmp_path, dict(info)) is False
     assert (module.stat().st_mtime_ns, (tmp_path / "firmware.json").stat().st_mtime_ns) == stamps
     # A new commit rewrites both.
-    assert identity.write_module(tmp_path, dict(info, fastpath="def5678")) is True
+    assert identity.write_module(tmp_path, dict(info, fastpath="def5678"), "pyboard",
+                                 "armv7emsp") is True
     assert "'def5678'" in module.read_text()
     ns = {}
     exec(module.read_text(), ns)

@@ -26,7 +26,7 @@ class BuildRecipe:
     into which folder of the build directory."""
 
     def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
-                 usermods=None, peers=(), stock=None):
+                 usermods=None, peers=(), stock=None, board=None, arch=None):
         self.name = name
         self.port = port  # folder under ports/ in the MicroPython tree
         self.out = out  # build/<out>/
@@ -41,6 +41,10 @@ class BuildRecipe:
         # (tools/package.py): built without our C module and frozen package, with this frozen
         # manifest (a path of this project), or the port's own when it is "".
         self.stock = stock
+        # What the firmware is to the package: fastpath.board.NAME there, and its mpy
+        # architecture (None: the host's; the kernel index, tools/kernels.py, reads both).
+        self.board = board
+        self.arch = arch
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -62,22 +66,22 @@ FIRMWARES = {
             "pybv11", "stm32", "PYBV11",
             ("lib/stm32lib", "lib/libhydrogen", "lib/micropython-lib"),
             ("firmware.dfu", "firmware.hex", "firmware.elf"),
-            {"BOARD_DIR": "boards/PYBV11"},
+            {"BOARD_DIR": "boards/PYBV11"}, board="pyboard", arch="armv7emsp",
         ),
         BuildRecipe(
             "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
-            {"VARIANT_DIR": "ports/unix"},
+            {"VARIANT_DIR": "ports/unix"}, board="unix",
         ),
         BuildRecipe(
             "unix-asan", "unix", "unix-asan", ("lib/micropython-lib",), ("micropython",),
-            {"VARIANT_DIR": "ports/unix-asan"},
+            {"VARIANT_DIR": "ports/unix-asan"}, board="unix",
         ),
         BuildRecipe(
             "qemu", "qemu", "qemu", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             # MicroPython v1.24 knows no BOARD_DIR: it reads boards/$(BOARD).mk, which make
             # finds in this include folder (ports/qemu/boards/MPS2_AN386.mk).
-            ("--include-dir={root}/ports/qemu",),
+            ("--include-dir={root}/ports/qemu",), board="qemu", arch="armv7emsp",
         ),
         # The emulated board with ulab beside our module: the peers' bench (tools/peers.py).
         BuildRecipe(
@@ -85,7 +89,7 @@ FIRMWARES = {
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             ("--include-dir={root}/ports/qemu",),
             usermods={"fastpath": "usermod/fastpath", "ulab": "lib/peers/micropython-ulab/code"},
-            peers=("micropython-ulab",),
+            peers=("micropython-ulab",), board="qemu", arch="armv7emsp",
         ),
         # Not ours: the stock firmwares the mip package and native modules are proved on.
         # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
@@ -94,7 +98,7 @@ FIRMWARES = {
             "qemu-stock", "qemu", "qemu-stock", (), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
             ("--include-dir={root}/ports/qemu",),
-            stock="ports/qemu/stock/manifest.py",
+            stock="ports/qemu/stock/manifest.py", board="qemu", arch="armv7emsp",
         ),
         # Upstream's unix standard variant (x64), unchanged: its frozen mip included (btree
         # and ssl off: their libraries are submodules we do not fetch).
@@ -102,20 +106,21 @@ FIRMWARES = {
             "unix-stock", "unix", "unix-stock", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT": "standard", "MICROPY_PY_BTREE": "0", "MICROPY_PY_SSL": "0",
              "MICROPY_SSL_MBEDTLS": "0"},
-            stock="",
+            stock="", board="unix", arch="x64",
         ),
         # Upstream's qemu boards, unchanged: MPS2_AN385 (Cortex-M3, armv7m) and VIRT_RV32
         # (rv32imc). Neither has a filesystem: the tests mount one in RAM for mip.
         BuildRecipe("qemu-an385", "qemu", "qemu-an385", (), ("firmware.elf",),
-                 {"BOARD": "MPS2_AN385"}, stock=""),
+                    {"BOARD": "MPS2_AN385"}, stock="", board="qemu", arch="armv7m"),
         # Debian's riscv64-unknown-elf GCC 12 has its rv32 libraries (libgcc, picolibc) as the
         # multilib rv32imac/ilp32, which -march=rv32imac_zicsr (the port's choice for GCC > 10)
         # does not select: the compiler and linker are given rv32imac, and the assembler,
         # which needs Zicsr named for the CSR instructions, rv32imac_zicsr.
         BuildRecipe("qemu-rv32", "qemu", "qemu-rv32", (), ("firmware.elf",),
-                 {"BOARD": "VIRT_RV32", "RV32_ARCH": "rv32imac",
-                  "AFLAGS": "-mabi=ilp32 -march=rv32imac_zicsr",
-                  "CFLAGS_EXTRA": "-Wa,-march=rv32imac_zicsr"}, stock=""),
+                    {"BOARD": "VIRT_RV32", "RV32_ARCH": "rv32imac",
+                     "AFLAGS": "-mabi=ilp32 -march=rv32imac_zicsr",
+                     "CFLAGS_EXTRA": "-Wa,-march=rv32imac_zicsr"},
+                    stock="", board="qemu-virt", arch="rv32imc"),
     )
 }
 # The firmwares "all" builds: ours (the peers' variants are built by ./inv bench --peers, the
@@ -391,7 +396,7 @@ def build(layout, targets, jobs):
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
         ]
         if t.stock is None:
-            identity.write_module(out, ident, layout.root)
+            identity.write_module(out, ident, t.board, t.arch, layout.root)
             args += [
                 ("USER_C_MODULES", _usermods(t, layout, out)),
                 ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),

@@ -45,10 +45,10 @@ def _write_if_changed(path, text):
     return True
 
 
-def write_module(out_dir, info, root=None):
+def write_module(out_dir, info, board, arch, root=None):
     """<out_dir>/gen/fastpath/_index.py, only if it changed; True when it was written: the
-    kernel index (tools/kernels.py) of the firmware info["board"], with BUILD = info."""
-    board, arch = kernels.FIRMWARE_BOARDS[info["board"]]
+    kernel index (tools/kernels.py) of a firmware for board (fastpath.board.NAME there) of
+    mpy architecture arch, with BUILD = info."""
     return kernels.write_index(Path(out_dir) / MODULE, board, arch, build=info,
                                root=root or kernels.ROOT)
 

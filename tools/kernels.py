@@ -209,15 +209,6 @@ def reserved(root=ROOT):
     return names
 
 
-# Each firmware we build (its folder name, the "board" of its identity) as the package's board
-# (fastpath.board.NAME) and mpy architecture (None: the host's).
-FIRMWARE_BOARDS = {
-    "PYBV11": ("pyboard", "armv7emsp"),
-    "unix": ("unix", None),
-    "unix-asan": ("unix", None),
-    "qemu": ("qemu", "armv7emsp"),
-}
-
 
 def index_source(board, arch, build=None, c=True, root=ROOT):
     """The source of fastpath/_index.py for a delivery to board (fastpath.board.NAME's terms)
@@ -236,6 +227,33 @@ def index_source(board, arch, build=None, c=True, root=ROOT):
         "NAMES = {!r}\n"
         "RUNGS = (\n{})\n".format(board, arch or "host", build,
                                    tuple(k.name for k in kernels), rungs)
+    )
+
+
+def package_index_source(arch, c=True, root=ROOT):
+    """The source of fastpath/_index.py for a mip package of mpy architecture arch, which any
+    board of that arch may install: the index of each board a kernel names in its BOARDS (a
+    stock Pyboard, say: its pin and register rungs), chosen on the board by
+    fastpath.board.NAME, and the index of any other board (the kernels that run everywhere).
+    No firmware identity: BUILD is None."""
+    kernels = discover(root).values()
+    boards = sorted({b for k in kernels for b in (k.boards or ())})
+
+    def entry(board):
+        ks = [k for k in kernels if k.runs_on(board)]
+        return "({!r}, (\n{}))".format(tuple(k.name for k in ks), "".join(
+            "        {!r},\n".format(k.rungs(board, arch, c)) for k in ks))
+
+    return (
+        "# fastpath's kernel index: a package for arch {}. Written by tools/kernels.py; do not "
+        "edit.\n"
+        "from .board import NAME as _BOARD\n\n"
+        "BUILD = None\n"
+        "_BOARDS = {{\n{}}}\n"
+        "NAMES, RUNGS = _BOARDS.get(_BOARD, {})\n"
+        "del _BOARD, _BOARDS\n".format(
+            arch or "host", "".join("    {!r}: {},\n".format(b, entry(b)) for b in boards),
+            entry(None))
     )
 
 

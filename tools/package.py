@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tools import deploy, natmod
 from tools.build import BuildError, say
-from tools.kernels import write_index
+from tools.kernels import package_index_source
 
 PY = "py"  # the arch-free package's folder
 # Files of frozen/fastpath that a board never imports.
@@ -81,11 +81,11 @@ def package(layout, arch, jobs=2):
             (out / target).parent.mkdir(parents=True, exist_ok=True)
             _mpy_cross(layout.mpy_cross, source, out / target, dest + ".py", arch)
         urls.append([target, target])
-    # The package's kernel index (tools/kernels.py): the kernels any board of the arch runs,
-    # and their rungs there; no firmware identity, and the c rungs where the native modules
-    # are. (A kernel bound to our boards' registers, toggle, is not among them.)
+    # The package's kernel index (tools/kernels.py): the kernels each board of the arch runs,
+    # and their rungs there, chosen on the board; the c rungs where the native modules are.
     index = out / "fastpath" / "_index.py"
-    write_index(index, None, None if arch == PY else arch, c=arch != PY, root=layout.root)
+    index.write_text(package_index_source(None if arch == PY else arch, c=arch != PY,
+                                          root=layout.root))
     if arch == PY:
         urls.append(["fastpath/_index.py", "fastpath/_index.py"])
     else:
