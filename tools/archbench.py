@@ -164,12 +164,8 @@ def _present(b):
 
 def ladder(reps):
     """The rungs of every report, in ladder order."""
-    tiers = []
-    for rep in reps:
-        for t in rep["tiers"]:
-            if t not in tiers and any(r["tier"] == t for r in rep["rows"]):
-                tiers.append(t)
-    return tiers
+    order = list(dict.fromkeys(t for rep in reps for t in rep["tiers"]))
+    return [t for t in order if any(r["tier"] == t for rep in reps for r in rep["rows"])]
 
 
 def table(reps, pyboard=None):
