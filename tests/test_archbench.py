@@ -33,9 +33,13 @@ def test_every_cores_counts_match_the_recorded_ones(layout):
         assert {"py", "opt", "native", "viper", "c"} <= rungs, (rep["arch"], rungs)
         # asm only where the Cortex-M4's DSP instructions run.
         assert ("asm" in rungs) == (rep["arch"] == "armv7emsp"), rep["arch"]
-        for r in rep["rows"]:  # exact: every measurement of a rung that allocates nothing
+        # Stock firmware has MicroPython's map lookup cache (our board has it off: see
+        # ports/qemu/mpconfigport.h), whose hits vary a little between passes: a rung that
+        # allocates nothing measures within 0.5% (at most 280 instructions here), not exactly.
+        for r in rep["rows"]:
             if r["tier"] in declared[r["kernel"]].no_alloc:
-                assert r["min"] == r["median"], (rep["arch"], r["kernel"], r["tier"])
+                assert r["median"] - r["min"] <= max(400, r["min"] // 200), (
+                    rep["arch"], r["kernel"], r["tier"], r["min"], r["median"])
     baseline = json.loads((layout.root / "docs" / "architectures.json").read_text())
     problems, new = archbench.compare(baseline, {rep["arch"]: rep for rep in reps}, 0.03)
     if new:
