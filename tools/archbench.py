@@ -233,7 +233,8 @@ def chart(reps, path, pyboard=None):
     if pyboard:
         cols.append(("M4 ours", pyboard))
     kernels = list(dict.fromkeys(r["kernel"] for rep in reps for r in rep["rows"]))
-    tiers = ladder([rep for _, rep in cols])
+    tiers = [t for t in ladder([rep for _, rep in cols])
+             if any(bench._row(rep, k, t) for k in kernels for _, rep in cols)]
     fig, axes = plt.subplots(1, len(kernels), figsize=(4 * len(kernels), 4.6), dpi=100,
                              squeeze=False)
     width = 0.8 / len(cols)
