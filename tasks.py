@@ -380,7 +380,16 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
             raise Exit("unknown kernel '{}'; choose from: {}".format(kernel, ", ".join(names)))
         names = [kernel]
     if arch:
-        return _bench_arches(c, layout, arch, names, int(repeat), docs and not kernel)
+        from tools import archbench
+
+        if docs and (kernel or "".join(sorted(arch.replace(" ", "").split(","))) !=
+                     "".join(sorted(archbench.BOARDS))):
+            raise Exit("--docs records every kernel on every arch: use --arch {} --docs "
+                       "alone".format(",".join(archbench.BOARDS)))
+        if peers or port or target != "qemu":
+            raise Exit("--arch benches the stock emulated boards: use it without --target, "
+                       "--port and --peers")
+        return _bench_arches(c, layout, arch, names, int(repeat), docs)
     if docs and (target != "qemu" or kernel):
         raise Exit("--docs records the emulator's full run: use it with --target qemu alone")
     if peers and (target != "qemu" or kernel):

@@ -108,3 +108,19 @@ def test_the_docs_keep_their_prose_around_the_generated_part(tmp_path):
     assert "| k | py (per byte) | 10.00 (py) | 9.00 (py) |" in text  # ours beside the M4's
     assert json.loads((tmp_path / "architectures.json").read_text())["arches"]["armv6m"]
     assert (tmp_path / "architectures.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--arch", "xtensa"),
+     "bench: unknown arch 'xtensa'; choose from: armv6m, armv7m, armv7emsp, rv32imc"),
+    (("--arch", "armv6m", "--docs"), "--docs records every kernel on every arch: use --arch "
+     "armv6m,armv7m,armv7emsp,rv32imc --docs alone"),
+    (("--arch", "armv6m", "--target", "unix"),
+     "--arch benches the stock emulated boards: use it without --target, --port and --peers"),
+])
+def test_bench_arch_failures_are_one_line(args, message):
+    from invoke_cli import inv
+
+    code, out = inv("bench", *args)
+    assert code != 0
+    assert out.strip().splitlines() == [message]
