@@ -360,12 +360,15 @@ def repl(c, target="qemu", port=None):
         "json": "also write the JSON report to this file",
         "repeat": "measurements per tier; min and median are kept (default 5)",
         "docs": "rewrite docs/benchmarks.md, .json and .png from this run (qemu only)",
+        "arch": "instead, each arch's mip package on a stock emulated board of its core: "
+                "armv6m,armv7m,armv7emsp,rv32imc (tools/archbench.py; with --docs: "
+                "docs/architectures.*)",
         "peers": "also measure the peers (CMSIS-DSP, zlib, plain C, ulab: tools/peers.py) "
         "beside our rungs: table, JSON and PNG in build/bench/peers.*, with --docs docs/peers.*",
     }
 )
 def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=False,
-          peers=False):
+          peers=False, arch=None):
     """Time every tier of every kernel on a target: table, JSON and PNG in build/bench/."""
     from tools import bench as report
     from tools import kernels
@@ -376,6 +379,17 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
         if kernel not in names:
             raise Exit("unknown kernel '{}'; choose from: {}".format(kernel, ", ".join(names)))
         names = [kernel]
+    if arch:
+        from tools import archbench
+
+        if docs and (kernel or "".join(sorted(arch.replace(" ", "").split(","))) !=
+                     "".join(sorted(archbench.BOARDS))):
+            raise Exit("--docs records every kernel on every arch: use --arch {} --docs "
+                       "alone".format(",".join(archbench.BOARDS)))
+        if peers or port or target != "qemu":
+            raise Exit("--arch benches the stock emulated boards: use it without --target, "
+                       "--port and --peers")
+        return _bench_arches(c, layout, arch, names, int(repeat), docs)
     if docs and (target != "qemu" or kernel):
         raise Exit("--docs records the emulator's full run: use it with --target qemu alone")
     if peers and (target != "qemu" or kernel):
@@ -414,6 +428,36 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
         _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
     if peers:
         _bench_peers(c, layout, rep, int(repeat), docs)
+
+
+def _bench_arches(c, layout, arch, names, repeat, docs):
+    # bench --arch: each arch's package on its stock board (tools/archbench.py).
+    from tools import archbench
+    from tools import build as building
+    from tools.targets import TargetError, TargetTimeout
+
+    try:
+        wanted = archbench.arches(arch)
+        boards = dict.fromkeys(archbench.BOARDS[a][0] for a in wanted)
+        missing = [b for b in boards if not building.firmware_path(layout, b).exists()]
+        if missing:  # the stock boards, and mpy-cross with them
+            build(c, target=",".join(missing))
+        reps = archbench.run(layout, arch, names, repeat,
+                             progress=lambda s: print(s, file=sys.stderr, flush=True))
+    except building.BuildError as e:
+        raise Exit(str(e))
+    except (TargetError, TargetTimeout) as e:
+        last = str(e).strip().splitlines()[-1:] or ["no answer"]
+        raise Exit("bench: a stock board failed: {}".format(last[0]))
+    print(archbench.summary(reps) + "\n\n" + archbench.table(reps))
+    for path in archbench.write(reps, layout.build / "bench"):
+        _say("bench", "wrote {}".format(layout.rel(path)))
+    if docs:
+        import json as jsonlib
+
+        pyboard = jsonlib.loads((layout.root / "docs" / "benchmarks.json").read_text())
+        for path in archbench.write_docs(reps, layout.root / "docs", pyboard):
+            _say("bench", "wrote {}".format(layout.rel(path)))
 
 
 def _bench_peers(c, layout, rep, repeat, docs):

@@ -25,6 +25,9 @@ from tools.kernels import package_index_source
 PY = "py"  # the arch-free package's folder
 # Files of frozen/fastpath that a board never imports.
 HOST_ONLY = ("_cpython.py",)
+# Arches whose package carries a clock module for fastpath.timing besides the asm rungs.
+THUMB = ("armv6m", "armv7m")
+RV32 = ("rv32imc",)
 # What the check sends to the board (tests/target/ladder.py's cases, smaller).
 CHECK = Path(__file__).resolve().parent / "package_check.py"
 
@@ -35,15 +38,22 @@ def out_dir(layout, arch):
 
 def _sources(root, arch):
     """[(source .py, destination without extension)] of the package for arch: fastpath and its
-    kernels subpackage, and (armv7em) fastpath_thumb."""
+    kernels subpackage, and (armv7em) fastpath_thumb; the other Thumb arches its interrupt
+    mask (_irq) only, rv32imc fastpath_rv32 (the instruction counter)."""
     root = Path(root)
     package = root / "frozen" / "fastpath"
     found = [(p, p.relative_to(package.parent).with_suffix("").as_posix())
              for p in sorted(package.glob("*.py")) + sorted((package / "kernels").glob("*.py"))
              if p.name not in HOST_ONLY]
+    thumb = root / "frozen" / "thumb" / "fastpath_thumb"
     if arch in natmod.ASM:
-        thumb = root / "frozen" / "thumb" / "fastpath_thumb"
         found += [(p, "fastpath_thumb/" + p.stem) for p in sorted(thumb.glob("*.py"))]
+    elif arch in THUMB:  # no asm rung, but the interrupt mask fastpath.timing uses on MPS2
+        found += [(thumb / n, "fastpath_thumb/" + n[:-3]) for n in ("__init__.py", "_irq.py")
+                  if (thumb / n).exists()]
+    if arch in RV32:  # the instruction counter fastpath.timing reads on QEMU's virt board
+        rv32 = root / "frozen" / "rv32" / "fastpath_rv32"
+        found += [(p, "fastpath_rv32/" + p.stem) for p in sorted(rv32.glob("*.py"))]
     return found
 
 

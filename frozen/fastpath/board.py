@@ -31,7 +31,11 @@ elif sys.platform == "qemu":
 else:
     NAME = sys.platform  # stock firmware elsewhere (rp2, esp32, ...): no register rungs
 
-THUMB = NAME in ("pyboard", "qemu")  # inline Thumb assembler (asm tiers) is frozen in
+# The asm rungs (fastpath_thumb) run here: our Cortex-M4 boards, not an MPS2 board of another
+# core (a Cortex-M3 faults on their DSP instructions): sys.implementation._mpy's arch is
+# armv7emsp (7) or armv7emdp (8) there, armv7em (6) on a Cortex-M3.
+THUMB = NAME in ("pyboard", "qemu") and (getattr(sys.implementation, "_mpy", 0) >> 10) & 15 in (
+    7, 8)
 COMPILED = NAME != "cpython"  # native and viper code runs
 
 # QEMU mps2-an386 peripherals (Arm AN386 application note; QEMU hw/arm/mps2.c).
