@@ -65,7 +65,12 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600, sizes=None, s
     call = ("EDGE = EdgeArena()\n" if "edge" in files else "") + \
         "run({!r}, {}, {}, {}, {!r}, {}, {!r})".format(kernel, seed, count, limit, sizes, short,
                                                        tuple(skip))
-    out = target.run(program(*files, call=call), timeout=timeout)
+    return rung_outcomes(target.run(program(*files, call=call), timeout=timeout))
+
+
+def rung_outcomes(out):
+    """{rung: [outcome per case]} from what a target printed: "RUNG name" lines, each
+    followed by one repr()'d outcome a case."""
     results = {}
     for line in out.splitlines():
         if line.startswith("RUNG "):
@@ -99,6 +104,27 @@ def assert_rungs_agree(results, expected, kernel):
         bad = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
         assert not bad, "{} {}: case {} gave {!r}, the reference {!r}".format(
             kernel, rung, bad[0], got[bad[0]], expected[bad[0]])
+
+
+def assert_contract(target, kernel):
+    """Every rung of kernel on target raises the contract's exception and message for each
+    wrong argument (ARGS, tests/target/contract.py) and for the kernel's own wrong values (BAD
+    in its test file), and leaves its outputs alone; {rung: [raised]}."""
+    contract = host_module("contract")
+    own = importlib.import_module(KERNELS[kernel].test_module)
+    extra = getattr(own, "BAD", [])
+    expected = contract.expected(kernel) + [message for _, message in extra]
+    by_rung = {}
+    for rung, raised, untouched in run_bad_calls(target, kernel, [args for args, _ in extra]):
+        by_rung.setdefault(rung, []).append(raised)
+        assert untouched, "{} {}: a refused call changed an output ({})".format(
+            kernel, rung, raised)
+    assert by_rung, "{}: no rung answered".format(kernel)
+    for rung, raised in by_rung.items():
+        bad = [i for i, (r, e) in enumerate(zip(raised, expected)) if r != e]
+        assert len(raised) == len(expected) and not bad, "{} {}: call {} raised {!r}, the " \
+            "contract says {!r}".format(kernel, rung, bad[0], raised[bad[0]], expected[bad[0]])
+    return by_rung
 
 
 def run_bad_calls(target, kernel, extra=()):

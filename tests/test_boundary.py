@@ -24,14 +24,8 @@ def reference(data, value=1):
 
 
 def _outcomes(target, call):
-    out = target.run(ladder.program("ladder", "planted", call=call), timeout=1200)
-    results = {}
-    for line in out.splitlines():
-        if line.startswith("RUNG "):
-            rung = results[line.split()[1]] = []
-        elif line.strip():
-            rung.append(from_literal(line))
-    return results
+    return ladder.rung_outcomes(
+        target.run(ladder.program("ladder", "planted", call=call), timeout=1200))
 
 
 def _wrong(got, expected):

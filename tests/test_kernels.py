@@ -12,7 +12,6 @@ For each kernel (the `kernel` parameter: every one tools/kernels.py finds) and e
 A kernel that a board cannot run (BOARDS) must be absent there, name and all.
 """
 
-import importlib
 import zlib
 
 import pytest
@@ -94,21 +93,7 @@ def test_every_rung_on_the_boundary_cases(target, kernel, request):
 def test_wrong_arguments_raise_the_contracts_errors(target, kernel):
     if not runs_here(target, kernel):
         return
-    contract = ladder.host_module("contract")
-    own = importlib.import_module(ladder.KERNELS[kernel].test_module)
-    extra = getattr(own, "BAD", [])
-    expected = contract.expected(kernel) + [message for _, message in extra]
-    got = ladder.run_bad_calls(target, kernel, [args for args, _ in extra])
-    by_rung = {}
-    for rung, raised, untouched in got:
-        by_rung.setdefault(rung, []).append(raised)
-        assert untouched, "{} {}: a refused call changed an output ({})".format(
-            kernel, rung, raised)
-    assert by_rung
-    for rung, raised in by_rung.items():
-        bad = [i for i, (r, e) in enumerate(zip(raised, expected)) if r != e]
-        assert len(raised) == len(expected) and not bad, "{} {}: call {} raised {!r}, the " \
-            "contract says {!r}".format(kernel, rung, bad[0], raised[bad[0]], expected[bad[0]])
+    ladder.assert_contract(target, kernel)
 
 
 def test_rungs_that_promise_no_allocation_allocate_nothing(target, kernel):

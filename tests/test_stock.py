@@ -156,37 +156,39 @@ def test_install_task_from_a_local_package_json(stock_board, layout):
 @pytest.mark.targets("qemu")
 def test_installed_rungs_equal_the_reference(stock_board, kernel):
     stock_board.soft_reset()
+    _installed_rungs_equal(stock_board, kernel, "qemu", CASES, asm=True)
+
+
+def _installed_rungs_equal(board, kernel, name, cases, asm=False):
+    # On a stock board (fastpath.board.NAME name) with the package installed: a kernel that
+    # board cannot run is absent, name and all; one it runs has every rung the package gives
+    # it (the native module's c rung, asm where asm), each equal to the reference.
     k = ladder.KERNELS[kernel]
+    if not k.runs_on(name):
+        out = board.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
+                        "hasattr(fastpath, {0!r}))".format(kernel))
+        assert out.split() == ["False", "False"], out
+        return
     if k.c_source:  # the c rung is the native module, not some other _fastpath
-        out = stock_board.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
-                              "__import__('_fastpath_{0}').{0})".format(kernel))
+        out = board.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
+                        "__import__('_fastpath_{0}').{0})".format(kernel))
         assert out.strip() == "True"
-    results = ladder.run_rungs(stock_board, kernel, seed(kernel), CASES)
-    expected = ladder.expected_outcomes(kernel, seed(kernel), CASES)
+    results = ladder.run_rungs(board, kernel, seed(kernel), cases)
+    expected = ladder.expected_outcomes(kernel, seed(kernel), cases)
     must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
-    must |= {"asm"} if k.asm_source else set()
+    must |= {"asm"} if asm and k.asm_source else set()
     assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
+    if not asm:
+        assert "asm" not in results  # the asm rungs need the Cortex-M4's DSP instructions
     ladder.assert_rungs_agree(results, expected, kernel)
 
 
 def _check_contract(board, kernel):
     # The native module's binding behaves as the firmware's: messages, types, bool and
     # subclasses, long-int ranges (tests/target/contract.py's bad calls, every rung).
-    import importlib
-
-    contract = ladder.host_module("contract")
-    own = importlib.import_module(ladder.KERNELS[kernel].test_module)
-    extra = getattr(own, "BAD", [])
-    expected = contract.expected(kernel) + [message for _, message in extra]
-    got = ladder.run_bad_calls(board, kernel, [args for args, _ in extra])
-    by_rung = {}
-    for rung, raised, untouched in got:
-        by_rung.setdefault(rung, []).append(raised)
-        assert untouched, "{} {}: a refused call changed an output".format(kernel, rung)
+    by_rung = ladder.assert_contract(board, kernel)
     if ladder.KERNELS[kernel].c_source:
         assert "c" in by_rung
-    for rung, raised in by_rung.items():
-        assert raised == expected, "{} {}".format(kernel, rung)
 
 
 @pytest.mark.full
@@ -290,21 +292,7 @@ def test_unix_stock_has_no_fastpath_of_its_own(layout):
 @pytest.mark.full
 @pytest.mark.targets("unix")
 def test_unix_installed_rungs_equal_the_reference(stock_unix, kernel):
-    k = ladder.KERNELS[kernel]
-    if not k.runs_on("unix"):  # a kernel for a pin: absent, name and all
-        out = stock_unix.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
-                             "hasattr(fastpath, {0!r}))".format(kernel))
-        assert out.split() == ["False", "False"], out
-        return
-    if k.c_source:
-        out = stock_unix.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
-                             "__import__('_fastpath_{0}').{0})".format(kernel))
-        assert out.strip() == "True"
-    results = ladder.run_rungs(stock_unix, kernel, seed(kernel), 200)
-    expected = ladder.expected_outcomes(kernel, seed(kernel), 200)
-    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
-    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
-    ladder.assert_rungs_agree(results, expected, kernel)
+    _installed_rungs_equal(stock_unix, kernel, "unix", 200)
 
 
 @pytest.mark.full
@@ -393,22 +381,8 @@ def an385(layout):
 @pytest.mark.full
 @pytest.mark.targets("qemu")
 def test_an385_installed_rungs_equal_the_reference(an385, kernel):
-    k = ladder.KERNELS[kernel]
-    if k.boards is not None:  # bound to our boards' pin (toggle): in no package
-        out = an385.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
-                        "hasattr(fastpath, {0!r}))".format(kernel))
-        assert out.split() == ["False", "False"], out
-        return
-    if k.c_source:
-        out = an385.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
-                        "__import__('_fastpath_{0}').{0})".format(kernel))
-        assert out.strip() == "True"
-    results = ladder.run_rungs(an385, kernel, seed(kernel), 60)
-    expected = ladder.expected_outcomes(kernel, seed(kernel), 60)
-    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
-    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
-    assert "asm" not in results  # the asm rungs need the Cortex-M4's DSP instructions
-    ladder.assert_rungs_agree(results, expected, kernel)
+    # Its peripherals are our emulated board's (fastpath.board.NAME "qemu"): toggle runs too.
+    _installed_rungs_equal(an385, kernel, "qemu", 60)
 
 
 IMPORT_RAW = """\
@@ -490,22 +464,8 @@ def rv32(layout):
 @pytest.mark.full
 @pytest.mark.targets("qemu")
 def test_rv32_installed_rungs_equal_the_reference(rv32, kernel):
-    k = ladder.KERNELS[kernel]
     assert rv32.run("import fastpath\nprint(fastpath.board.NAME)").strip() == "qemu-virt"
-    if not k.runs_on("qemu-virt"):
-        out = rv32.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
-                       "hasattr(fastpath, {0!r}))".format(kernel))
-        assert out.split() == ["False", "False"], out
-        return
-    if k.c_source:
-        out = rv32.run("import fastpath\nprint(fastpath.KERNELS[{0!r}]['c'] is "
-                       "__import__('_fastpath_{0}').{0})".format(kernel))
-        assert out.strip() == "True"
-    results = ladder.run_rungs(rv32, kernel, seed(kernel), 60)
-    expected = ladder.expected_outcomes(kernel, seed(kernel), 60)
-    must = {"py", "opt", "native", "viper"} | ({"c"} if k.c_source else set())
-    assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
-    ladder.assert_rungs_agree(results, expected, kernel)
+    _installed_rungs_equal(rv32, kernel, "qemu-virt", 60)
 
 
 @pytest.mark.full

@@ -380,7 +380,16 @@ Regenerate with `./inv bench --target qemu --docs` (it rewrites this file,
 - Target: QEMU `mps2-an386` (Cortex-M4F) under `-icount shift=0`, so every figure is a count
   of guest instructions: exact and repeatable, the same on any host. Counts come from the
   CMSDK timer (25 MHz, one tick per 40 instructions) restarted at the start of each
-  measurement; each is the minimum of {repeat} runs after a warm-up call and a `gc.collect()`.
+  measurement; each is the minimum of {repeat} passes after a warm-up pass, each after a
+  `gc.collect()`. A rung that allocates nothing counts the same in every pass (min = median).
+- A kernel's figures depend on that kernel alone: each is measured on a freshly reset
+  interpreter, with its arguments spelt out in the call (a call through `*args` builds its
+  argument array on the heap, whose cost follows the heap's layout), and the emulated board is
+  built without MicroPython's map lookup cache, whose hits depend on every name's qstr number,
+  which each kernel added to the firmware shifts (`ports/qemu/mpconfigport.h`). So adding a
+  kernel, or benching one alone, first or last, leaves every other kernel's counts as they
+  are (`tests/test_bench.py`, `tests/test_new_kernel.py`). Without the cache, Python rungs
+  count 0.1-8% more instructions than on a Pyboard, which has it; C rungs are unaffected.
 - Workloads (each kernel's own, from its WORKLOAD):{workloads}
 
 What these figures do not measure: time on a real board. QEMU counts instructions, not
