@@ -297,15 +297,14 @@ def _runner(c, target, port, layout):
 
     if target in ("unix", "unix-asan", "qemu"):
         build(c, target=target)
-        path = firmware_path(layout, target)
-        return targets.QemuTarget(path) if target == "qemu" else targets.UnixTarget(path)
+        return targets.runner(target, firmware_path(layout, target))
     if target == "device":
         port = port or c.fastpath.port
         if not os.path.exists(port):
             raise Exit("no board at {}; connect the Pyboard (running this firmware) or pass "
                        "--port".format(port))
-        return targets.DeviceTarget(port)
-    raise Exit("unknown target '{}'; choose qemu, unix or device".format(target))
+        return targets.runner(target, port=port)
+    raise Exit("unknown target '{}'; choose qemu, unix, unix-asan or device".format(target))
 
 
 @task(

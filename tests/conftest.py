@@ -25,7 +25,7 @@ import pytest
 from tools import settings
 from tools.build import TARGET_FIRMWARE, firmware_path
 from tools.kernels import discover
-from tools.targets import SANITIZER_ENV, DeviceTarget, QemuTarget, UnixTarget
+from tools.targets import runner
 
 ALL_TARGETS = tuple(TARGET_FIRMWARE)
 # Fixtures that hand a test a build, by the firmware they need.
@@ -151,15 +151,11 @@ class _Targets:
             if not path.exists():
                 pytest.fail("no {}; run: ./inv build --target {}".format(
                     self.layout.rel(path), name), pytrace=False)
-            if name == "qemu":
-                return QemuTarget(path)
-            if name == "unix-asan":
-                return UnixTarget(path, env=SANITIZER_ENV, name="unix-asan")
-            return UnixTarget(path)
+            return runner(name, path)
         port = self.config.getoption("--port")
         if not os.path.exists(port):
             pytest.skip("device: no Pyboard at {} (connect one, or pass --port)".format(port))
-        return DeviceTarget(port)
+        return runner(name, port=port)
 
     def close(self):
         for t in self.made.values():

@@ -382,3 +382,18 @@ class DeviceTarget(SerialTarget):
             "{}: the board on {} did not answer after a timeout, and no reset brought it back "
             "within {:g} s; press its RST button, then run again".format(
                 self.name, self.device, self.reset_wait))
+
+
+def runner(name, firmware=None, port=None):
+    """The runner of test target name (tools/build.py TARGET_FIRMWARE): the one place that says
+    which runner, with which options, each target is. firmware: the built firmware (unix,
+    unix-asan, qemu); port: the board's serial port (device)."""
+    if name == "qemu":
+        return QemuTarget(firmware)
+    if name == "unix":
+        return UnixTarget(firmware)
+    if name == "unix-asan":
+        return UnixTarget(firmware, env=SANITIZER_ENV, name="unix-asan")
+    if name == "device":
+        return DeviceTarget(port)
+    raise ValueError("unknown target '{}'; choose unix, unix-asan, qemu or device".format(name))
