@@ -50,7 +50,7 @@ def test_every_cores_counts_match_the_recorded_ones(layout):
 
 
 def _rep(arch, rows, tiers=("py", "opt", "viper", "c")):
-    # A report as tools/bench.report makes it, from (kernel, tier, count for 100 units).
+    # A report as tools.bench.report() makes it, from (kernel, tier, count for 100 units).
     lines = [(k, t, 100, n, n, 1, "byte", "100 bytes") for k, t, n in rows]
     rep = bench.report("board/" + arch, "instructions", tiers, lines, 3)
     rep.update({"arch": arch, "core": "core", "counts": "instructions", "seconds": 12.0})

@@ -11,6 +11,7 @@
 - unix_main: what the unix runner executes on the unix port
 - bench: `./inv bench`, the ladder timed on a target and reported
 - peers: `./inv bench --peers`, what a user would use instead, measured as we are
+- archbench: `./inv bench --arch`, the ladder on stock boards of each core, with their packages
 - sources: the pinned upstream sources besides MicroPython (the peers, ulab), and their fetch
 - profile: `./inv profile`, where one rung's instructions go on the emulator (its QEMU plugin:
   insnprof.c)

@@ -54,7 +54,7 @@ def arches(names):
 
 class RamBoard:
     """An upstream qemu board with the package in a RAM filesystem (tests/target/ramfs.py),
-    for tools/bench.collect(): its soft_reset() resets the interpreter and mounts the same
+    for tools.bench.collect(): its soft_reset() resets the interpreter and mounts the same
     files again (a soft reset unmounts them; their bytes stay where they are, in RAM the
     firmware does not use)."""
 
