@@ -434,21 +434,6 @@ def test_install_names_the_arch_the_an385_needs(layout):
     assert "needs armv7em (.mpy v6.3; the armv7m package)" in lines[0]
 
 
-@pytest.mark.full
-@pytest.mark.targets("qemu")
-def test_an385_install_from_an_http_server(layout):
-    board = _ram_board(layout, "qemu-an385")
-    try:
-        folder = package.package(layout, "armv7m").parent
-        with http_server(folder) as url:
-            out = _mip_into_ram(board, url + "/package.json")
-        assert "Installing: /ram/lib/_fastpath_crc32.mpy" in out
-        rungs = package.check(lambda code: board.run(code, timeout=600))
-        assert all("c" in rungs[k] for k in natmod.kernels(layout.root))
-    finally:
-        board.stop()
-
-
 # --- rv32imc: upstream's VIRT_RV32 -----------------------------------------------------------
 
 
@@ -470,10 +455,12 @@ def test_rv32_installed_rungs_equal_the_reference(rv32, kernel):
 
 @pytest.mark.full
 @pytest.mark.targets("qemu")
-def test_rv32_install_from_an_http_server(layout):
-    board = _ram_board(layout, "qemu-rv32")
+@pytest.mark.parametrize("firmware, arch", [("qemu-an385", "armv7m"), ("qemu-rv32", "rv32imc")])
+def test_upstream_boards_install_from_an_http_server(layout, firmware, arch):
+    # Upstream's qemu boards, a RAM filesystem mounted: mip from 127.0.0.1, then the check.
+    board = _ram_board(layout, firmware)
     try:
-        folder = package.package(layout, "rv32imc").parent
+        folder = package.package(layout, arch).parent
         with http_server(folder) as url:
             out = _mip_into_ram(board, url + "/package.json")
         assert "Installing: /ram/lib/_fastpath_crc32.mpy" in out
