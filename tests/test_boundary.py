@@ -38,7 +38,8 @@ def test_boundary_cases_catch_each_planted_bug(target):
         target.soft_reset()
     out = target.run(ladder.program("ladder", "planted", call="print(long_sizes(Adler32))"))
     sizes = from_literal(out.strip().splitlines()[-1])
-    assert sizes and sizes[0] >= 60000, sizes  # about 64 KiB: more than the emulator's NMAX
+    # Long enough for 0xFF bytes to overflow 32-bit sums reduced only every 64 KiB.
+    assert sizes and sizes[0] > 2 * ladder.host_module("planted").NMAX, sizes
     host = ladder.host_module("ladder")
     planted = ladder.host_module("planted")
     expected = [host.outcome(reference, args, outputs, guards)

@@ -186,10 +186,10 @@ def _largest():
 
 def long_sizes(name):
     # The long sizes n for kernel name on this target: the first with at least 64 KiB of
-    # input, then about the largest whose buffers the heap holds at once (half of it, and 3/4
-    # of its largest free piece: the generator's state, a long int, stays live somewhere in
-    # between; at most 4x the first), as far as the heap allows; none for a kernel that
-    # reads no buffer.
+    # input, then about the largest whose buffers the heap holds at once with room for a rung
+    # to copy its input (py reads any buffer through a copy of its bytes): a third of the free
+    # heap, and half its largest free piece; at most 4x the first. Only those the heap allows;
+    # none for a kernel that reads no buffer.
     module = kernel_module(name)
     if not _inputs(module):
         return []
@@ -201,8 +201,8 @@ def long_sizes(name):
     args = None
     largest = _largest()
     first = (65536 * 64 + size_in - 1) // size_in
-    most = min(4 * first, gc.mem_free() // 2 * 64 // sum(sizes),
-               largest * 3 // 4 * 64 // max(sizes))
+    most = min(4 * first, gc.mem_free() // 3 * 64 // sum(sizes),
+               largest // 2 * 64 // max(sizes))
     return [n for n in (first, most) if n <= most]
 
 
