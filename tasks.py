@@ -231,15 +231,15 @@ def matrix(c, refs=None, target="unix,qemu", tests=True, bench=True, docs=False,
 def test(c, target="unix,unix-asan,qemu,device", port=None, k=None, verbose=False, full=False):
     """Build the firmware of each target (incrementally), then run the test suite on them:
     the quick loop a kernel author works in, or with --full everything CI runs."""
-    from tools.build import TARGET_FIRMWARE
+    from tools.platforms import target as platform
 
-    names = [n.strip() for n in target.split(",") if n.strip()]
-    unknown = [n for n in names if n not in TARGET_FIRMWARE]
-    if unknown or not names:
-        raise Exit("test: unknown target '{}'; choose from: {}".format(
-            unknown[0] if unknown else target, ", ".join(TARGET_FIRMWARE)))
+    names = [n.strip() for n in target.split(",") if n.strip()] or [target]
+    try:
+        platforms = [platform(n) for n in names]
+    except ValueError as e:
+        raise Exit("test: {}".format(e))
     # Only the firmwares of the targets it runs (--full: every one, for the slow tests).
-    build(c, target="all" if full else ",".join(dict.fromkeys(TARGET_FIRMWARE[n] for n in names)))
+    build(c, target="all" if full else ",".join(dict.fromkeys(p.name for p in platforms)))
     args = ["--target", target, "--port", port or c.fastpath.port]
     if k:
         args += ["-k", k]
@@ -274,7 +274,7 @@ def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=Fals
     result that neither upstream's own build nor tools/conformance_expected.py accounts for."""
     from tools import build as building
     from tools import conformance as check
-    from tools.targets import QEMU_ARGS, SANITIZER_ENV
+    from tools.platforms import PLATFORMS, SANITIZER_ENV
 
     layout = _layout(c)
     try:
@@ -282,7 +282,8 @@ def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=Fals
                  for f in building.firmwares(target)}
         runs = check.main(paths, layout.micropython, layout.build / "conformance",
                           layout.mpy_cross, mode, c.fastpath.jobs, record_upstream,
-                          lambda: build(c, target=target), SANITIZER_ENV, QEMU_ARGS)
+                          lambda: build(c, target=target), SANITIZER_ENV,
+                          PLATFORMS["qemu"].qemu_args)
     except (ValueError, BuildError, check.ConformanceError) as e:
         raise Exit(str(e))
     if any(r.unexpected for r in runs):
@@ -294,17 +295,20 @@ def _runner(c, target, port, layout):
     """A tools.targets runner for target, building its firmware first where we can."""
     from tools import targets
     from tools.build import firmware_path
+    from tools.platforms import target as platform
 
-    if target in ("unix", "unix-asan", "qemu"):
-        build(c, target=target)
-        return targets.runner(target, firmware_path(layout, target))
-    if target == "device":
-        port = port or c.fastpath.port
-        if not os.path.exists(port):
-            raise Exit("no board at {}; connect the Pyboard (running this firmware) or pass "
-                       "--port".format(port))
-        return targets.runner(target, port=port)
-    raise Exit("unknown target '{}'; choose qemu, unix, unix-asan or device".format(target))
+    try:
+        p = platform(target)
+    except ValueError as e:
+        raise Exit(str(e))
+    if p.runner != "board":
+        build(c, target=p.name)
+        return targets.runner(target, firmware_path(layout, p.name))
+    port = port or c.fastpath.port
+    if not os.path.exists(port):
+        raise Exit("no board at {}; connect the Pyboard (running this firmware) or pass "
+                   "--port".format(port))
+    return targets.runner(target, port=port)
 
 
 @task(
@@ -545,10 +549,10 @@ def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False, force=
 
     from tools import flash as flashing
     from tools import identity
-    from tools.build import FIRMWARES
+    from tools.platforms import PLATFORMS
 
     layout = _layout(c)
-    path = Path(dfu) if dfu else layout.out(FIRMWARES["pybv11"].out) / "firmware.dfu"
+    path = Path(dfu) if dfu else layout.out(PLATFORMS["pybv11"].out) / "firmware.dfu"
     if not path.is_file():
         raise Exit("flash: no file {}; check --dfu".format(path) if dfu else
                    "flash: no {}; run: ./inv build".format(layout.rel(path)))

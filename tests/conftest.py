@@ -23,11 +23,12 @@ import sys
 import pytest
 
 from tools import settings
-from tools.build import TARGET_FIRMWARE, firmware_path
+from tools.build import firmware_path
 from tools.kernels import discover
+from tools.platforms import TARGETS
 from tools.targets import runner
 
-ALL_TARGETS = tuple(TARGET_FIRMWARE)
+ALL_TARGETS = tuple(TARGETS)
 # Fixtures that hand a test a build, by the firmware they need.
 FIRMWARE_FIXTURES = {"qemu_firmware": "qemu", "pybv11_dfu": "pybv11"}
 
@@ -82,8 +83,8 @@ def pytest_configure(config):
     config.fastpath_targets = names
     config.fastpath_full = config.getoption("--full")
     # The firmwares this run's targets run, which ./inv test built (--full: all of them).
-    config.fastpath_firmwares = set(TARGET_FIRMWARE.values()) if config.fastpath_full else {
-        TARGET_FIRMWARE[n] for n in names}
+    config.fastpath_firmwares = {p.name for p in TARGETS.values()} if config.fastpath_full else {
+        TARGETS[n].name for n in names}
     config.fastpath_layout = settings.Layout(
         config.getoption("--build-dir"), config.getoption("--micropython-dir"),
         config.getoption("--ref"))
@@ -146,15 +147,16 @@ class _Targets:
         return self.made[name]
 
     def _make(self, name):
-        if name != "device":
-            path = firmware_path(self.layout, name)
+        platform = TARGETS[name]
+        if platform.runner != "board":
+            path = firmware_path(self.layout, platform.name)
             if not path.exists():
                 pytest.fail("no {}; run: ./inv build --target {}".format(
-                    self.layout.rel(path), name), pytrace=False)
+                    self.layout.rel(path), platform.name), pytrace=False)
             return runner(name, path)
         port = self.config.getoption("--port")
         if not os.path.exists(port):
-            pytest.skip("device: no Pyboard at {} (connect one, or pass --port)".format(port))
+            pytest.skip("{}: no Pyboard at {} (connect one, or pass --port)".format(name, port))
         return runner(name, port=port)
 
     def close(self):
@@ -203,7 +205,7 @@ def qemu_firmware(layout):
 @pytest.fixture(scope="session")
 def pybv11_dfu(layout):
     """The Pyboard's built build/PYBV11/firmware.dfu."""
-    path = layout.out("PYBV11") / "firmware.dfu"
+    path = firmware_path(layout, "pybv11").with_name("firmware.dfu")
     if not path.exists():
         pytest.fail("no {}; run: ./inv build".format(layout.rel(path)), pytrace=False)
     return path

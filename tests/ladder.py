@@ -61,7 +61,8 @@ def run_rungs(target, kernel, seed, count, limit=300, timeout=600, sizes=None, s
     """{rung: [outcome per case]} of every rung of kernel on target (tests/target/ladder.py),
     but those in skip: count seeded cases, or with sizes (long_sizes()) the boundary cases
     (short: with the short ones)."""
-    files = ("ladder", "edge") if target.name == "unix-asan" and sizes is None else ("ladder",)
+    sanitized = target.platform is not None and target.platform.sanitized
+    files = ("ladder", "edge") if sanitized and sizes is None else ("ladder",)
     call = ("EDGE = EdgeArena()\n" if "edge" in files else "") + \
         "run({!r}, {}, {}, {}, {!r}, {}, {!r})".format(kernel, seed, count, limit, sizes, short,
                                                        tuple(skip))

@@ -45,7 +45,7 @@ def parse(out):
 @pytest.mark.targets("unix", "qemu")
 def test_example_filters_the_synthetic_signal_exactly(target):
     board, result, costs = parse(target.run(EXAMPLE.read_text()))
-    assert board == target.name
+    assert board == target.platform.board
     assert result == reference()
     assert all(c >= 0 for c in costs)
 

@@ -22,9 +22,9 @@ ARCHES = "armv6m,armv7m,armv7emsp,rv32imc"
 def test_every_cores_counts_match_the_recorded_ones(layout):
     from tools import build as building
 
-    for board in dict.fromkeys(b for b, _, _ in archbench.BOARDS.values()):
+    for board in dict.fromkeys(b for b, _ in archbench.BOARDS.values()):
         if not building.firmware_path(layout, board).exists():
-            building.build(layout, [building.FIRMWARES[board]], 2)
+            building.build(layout, [building.PLATFORMS[board]], 2)
     reps = archbench.run(layout, ARCHES, sorted(kernels.discover()), 3)
     declared = kernels.discover()
     for rep in reps:

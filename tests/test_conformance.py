@@ -299,7 +299,7 @@ def test_a_second_run_keeps_the_first_runs_other_results(tmp_path, monkeypatch, 
         pytest.fail("no {}; run: ./inv build --target unix-asan".format(layout.rel(asan)))
     monkeypatch.setitem(check.UNIX_MODES, "probe", ("basics/int_big_mod.py",
                                                     "basics/int_big_zeroone.py"))
-    from tools.targets import SANITIZER_ENV
+    from tools.platforms import SANITIZER_ENV
 
     fw = check.firmwares({"unix-asan": asan}, SANITIZER_ENV)[0]
     run = check.run_one(fw, "probe", layout.micropython, tmp_path, layout.mpy_cross,

@@ -16,7 +16,8 @@ from invoke_cli import run_task
 
 from tools import deploy as deploying
 from tools.settings import ROOT
-from tools.targets import QemuTarget, SerialTarget
+from tools.platforms import TARGETS
+from tools.targets import QemuTarget, SerialTarget, from_literal
 from tools.usbhost import Host, Mount, unmount_command
 
 FAKE_MPY_CROSS = """\
@@ -100,7 +101,7 @@ def _board(port, code):
 
 
 def _entries(port, root):
-    return eval(_board(port, _LIST.format(root=root)))
+    return from_literal(_board(port, _LIST.format(root=root)))
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +119,12 @@ def port(target, request):
     """The serial port of a board deploy can reach (the module's emulator, or the device),
     left as it was found: whatever a test copies there is removed afterwards, and the folder
     deploy writes must then list exactly what it listed before the test."""
-    if target.name == "qemu":
+    if target.platform.runner == "qemu":
         device = request.getfixturevalue("_emulator").device
     else:
         target.close()  # deploy opens the port itself
         device = target.device
-    root = eval(_board(device, "print(repr(__import__('os').getcwd()))"))
+    root = from_literal(_board(device, "print(repr(__import__('os').getcwd()))"))
     before = _entries(device, root)
     yield device
     after = _entries(device, root)
@@ -244,7 +245,7 @@ def test_syntax_error_copies_nothing(tmp_path, mpy_cross):
 def drive_in_the_way(target, host=None):
     """Why deploy would refuse on this target whatever the test does (the reason to skip it):
     after ./inv flash --port --test the desktop mounts the rebooted board's drive."""
-    mount = (host or Host()).drive() if target.name == "device" else None
+    mount = (host or Host()).drive() if target.platform.runner == "board" else None
     if mount is None:
         return None
     return ("this computer has the board's drive mounted at {}, and deploy refuses to be a "
@@ -261,7 +262,7 @@ def one_writer(target):
 
 def test_device_deploy_tests_skip_while_the_drive_is_mounted(tmp_path):
     device, qemu = SerialTarget("/dev/ttyACM0"), SerialTarget("/dev/pts/3")
-    device.name, qemu.name = "device", "qemu"
+    device.platform, qemu.platform = TARGETS["device"], TARGETS["qemu"]
     mounted = standin_host.host(tmp_path, mounted="sdb1")
     assert drive_in_the_way(device, mounted) == (
         "this computer has the board's drive mounted at /media/me/4A21-0000, and deploy "
@@ -324,7 +325,7 @@ def test_deploy_run_failure_is_one_message(target, port, one_writer, tmp_path):
 
 
 def _nothing_copied(port):
-    return eval(_board(port, "print([f for f in __import__('os').listdir() "
+    return from_literal(_board(port, "print([f for f in __import__('os').listdir() "
                              "if f.startswith('fp_')])")) == []
 
 

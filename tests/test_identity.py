@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tools import identity, kernels
-from tools.build import FIRMWARES
+from tools.platforms import PLATFORMS
 from tools.settings import ROOT
 
 # Each build folder, read only when this run builds it.
@@ -37,7 +37,7 @@ def test_firmware_json_beside_the_artifacts(out, layout):
     assert data["micropython"].startswith("v" + layout.release())
     # The frozen module says the same, and neither holds a path or a time.
     module = (layout.out(out) / identity.MODULE).read_text()
-    recipe = next(f for f in FIRMWARES.values() if f.out == out)
+    recipe = next(p for p in PLATFORMS.values() if p.out == out)
     assert module == kernels.index_source(recipe.board, recipe.arch, build=data)
     for text in (module, path.read_text()):
         assert str(ROOT) not in text and str(layout.build) not in text
@@ -45,7 +45,7 @@ def test_firmware_json_beside_the_artifacts(out, layout):
 
 @pytest.mark.targets("unix", "unix-asan", "qemu")
 def test_board_reports_what_firmware_json_says(target, layout):
-    expected = json.loads((layout.out(target.name) / "firmware.json").read_text())
+    expected = json.loads((layout.out(target.platform.out) / "firmware.json").read_text())
     assert target.call("fastpath", "BUILD.copy") == expected
 
 

@@ -17,17 +17,10 @@ import zlib
 import pytest
 
 import ladder
+from tools.kernels import ASM_ARCHS
 
-# The board a target is, in the terms of a kernel's BOARDS.
-BOARD = {"unix": "unix", "unix-asan": "unix", "qemu": "qemu", "device": "pyboard"}
 PORTABLE_RUNGS = {"py", "opt", "native", "viper"}
 INTERPRETED = ("py", "opt", "native")  # rungs whose ints are Python's: they cannot overflow
-# Argument-fuzz rounds (each one call of every rung) and the largest buffer, by target: the
-# emulator and the board have a Pyboard-sized heap and 32-bit viper ints. --full fuzzes longer.
-FUZZ = {"unix": (1000, 65537), "unix-asan": (600, 65537), "qemu": (150, 2049),
-        "device": (100, 2049)}
-FUZZ_FULL = {"unix": (10000, 65537), "unix-asan": (5000, 65537), "qemu": (1000, 2049),
-             "device": (200, 2049)}
 
 
 def seed(kernel):
@@ -37,7 +30,7 @@ def seed(kernel):
 
 def runs_here(target, kernel):
     """Whether kernel exists on target; if it should not, check that it is absent."""
-    if ladder.KERNELS[kernel].runs_on(BOARD[target.name]):
+    if ladder.KERNELS[kernel].runs_on(target.platform.board):
         return True
     out = target.run("import fastpath\nprint({0!r} in fastpath.KERNELS, "
                      "hasattr(fastpath, {0!r}))".format(kernel))
@@ -54,7 +47,7 @@ def test_every_rung_equals_the_reference(target, kernel):
     must = set(PORTABLE_RUNGS)
     if k.c_source:
         must.add("c")
-    if k.asm_source and target.name in ("qemu", "device"):
+    if k.asm_source and target.platform.arch in ASM_ARCHS:
         must.add("asm")
     assert must <= set(results), "missing rungs: {}".format(sorted(must - set(results)))
     ladder.assert_rungs_agree(results, expected, kernel)
@@ -110,7 +103,8 @@ def test_rungs_that_promise_no_allocation_allocate_nothing(target, kernel):
 def test_argument_fuzz(target, kernel, request):
     if not runs_here(target, kernel):
         return
-    rounds, huge = (FUZZ_FULL if request.config.fastpath_full else FUZZ)[target.name]
+    # The platform's budget (tools/platforms.py): --full fuzzes longer.
+    rounds, huge = target.platform.fuzz[1 if request.config.fastpath_full else 0]
     calls, valid, fails = ladder.fuzz(target, seed(kernel) + 1, rounds, [kernel], huge=huge)
     print("argument fuzz of {} on {}: {} calls, {} returned".format(
         kernel, target.name, calls, valid))
@@ -141,6 +135,6 @@ def test_the_index_lists_the_rungs_the_board_has(target):
         "    print(name, ','.join(rungs), ','.join(sorted(fastpath._load(name, None))))\n")
     rows = [line.split() for line in out.splitlines()]
     assert sorted(r[0] for r in rows) == sorted(
-        k for k, d in ladder.KERNELS.items() if d.runs_on(BOARD[target.name]))
+        k for k, d in ladder.KERNELS.items() if d.runs_on(target.platform.board))
     for name, listed, found in rows:
         assert sorted(listed.split(",")) == found.split(","), name

@@ -8,12 +8,9 @@ test_heap_breakdown and printed with -s.
 
 import pytest
 
-# Bytes of heap `import fastpath` may take, after gc.collect(), per target. Kernels are imported
-# on first use (fastpath/__init__.py): the import itself is the package, its board layer and
-# the kernel names. The emulator's goal is 2 KB (issue: a Pyboard has about 100 KB of heap);
-# unix has 64-bit words, so twice the bytes for the same objects.
-HEAP_BUDGET = {"qemu": 2048, "unix": 4096}
-
+# The bytes of heap `import fastpath` may take, after gc.collect(), are each platform's
+# import_heap (tools/platforms.py). Kernels are imported on first use (fastpath/__init__.py):
+# the import itself is the package, its board layer and the kernel names.
 
 IMPORT_HEAP = """
 import gc
@@ -34,7 +31,7 @@ def test_import_heap_within_budget(fresh):
     # fresh: soft reset, so the package is imported for the first time here.
     used = int(fresh.run(IMPORT_HEAP).split()[-1])
     print(fresh.name, "import fastpath:", used, "bytes of heap")
-    assert 0 < used <= HEAP_BUDGET[fresh.name], used
+    assert 0 < used <= fresh.platform.import_heap, used
 
 
 KERNEL_HEAP = """
@@ -115,7 +112,7 @@ measure()
 
 @pytest.mark.targets("unix", "qemu")
 def test_heap_breakdown(fresh):
-    # Not a budget: the figures behind HEAP_BUDGET, printed for the record (pytest -s). It
+    # Not a budget: the figures behind import_heap, printed for the record (pytest -s). It
     # empties KERNELS and the modules' functions: a soft reset before and after.
     try:
         words = fresh.run(HEAP_BREAKDOWN).split()

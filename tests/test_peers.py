@@ -121,7 +121,7 @@ def test_pins_name_tags_and_the_ulab_firmware_is_not_in_all():
         assert pin.url.startswith("https://github.com/") and pin.ref[0].isdigit() or \
             pin.ref.startswith("v")
     assert "qemu-ulab" not in [f.name for f in building.firmwares("all")]
-    assert building.FIRMWARES["qemu-ulab"].usermods["ulab"].startswith("lib/peers/")
+    assert building.PLATFORMS["qemu-ulab"].usermods["ulab"].startswith("lib/peers/")
 
 
 def test_crosscheck_compares_the_raw_loops_own_counts():

@@ -31,7 +31,8 @@ from invoke_cli import inv
 from test_kernels import seed
 from tools import build as building
 from tools import natmod, package
-from tools.targets import UPSTREAM_QEMU, QemuTarget, SerialTarget, UnixTarget, _open_repl
+from tools.platforms import PLATFORMS
+from tools.targets import QemuTarget, SerialTarget, UnixTarget, _open_repl, from_literal
 
 # The native modules' heap goal on the emulated Cortex-M4: code, tables and module, each.
 HEAP_GOAL = 4096
@@ -46,7 +47,7 @@ def _built(layout, name):
     """The firmware of build target name, built if it is missing."""
     path = building.firmware_path(layout, name)
     if not path.exists():
-        building.build(layout, [building.FIRMWARES[name]], 2)
+        building.build(layout, [PLATFORMS[name]], 2)
     return path
 
 
@@ -203,7 +204,7 @@ def test_native_modules_heap_at_import_and_first_use(stock_board, layout):
     stock_board.soft_reset()
     out = stock_board.run(HEAP + "".join("heap({!r})\n".format(k) for k in
                                          [None] + natmod.kernels(layout.root)))
-    rows = [eval(line[5:]) for line in out.splitlines() if line.startswith("HEAP ")]
+    rows = [from_literal(line[5:]) for line in out.splitlines() if line.startswith("HEAP ")]
     assert len(rows) == 1 + len(natmod.kernels(layout.root))
     for name, at_import, first_use in rows:
         assert 0 < at_import <= first_use <= HEAP_GOAL, (name, at_import, first_use)
@@ -219,7 +220,7 @@ def test_native_c_rung_counts_match_the_firmware(stock_board, layout):
         for kernel in natmod.kernels(layout.root):
             out = board.run("import fastpath.bench\nfastpath.bench.once({!r}, 'c')".format(
                 kernel), timeout=600)
-            row = eval(out.split("PROFILE ", 1)[1].splitlines()[0])
+            row = from_literal(out.split("PROFILE ", 1)[1].splitlines()[0])
             counts[kernel] = (row[4] - row[3]) / row[2]
         return counts
 
@@ -343,21 +344,14 @@ def test_unix_runs_the_package_folder_itself(layout):
 # --- armv7m (and armv6m): upstream's MPS2_AN385 ------------------------------------------
 
 
-# Where a board's RAM filesystem keeps its bytes: RAM the firmware leaves unused, as a flash
-# filesystem would (a heap of 140 KB cannot hold the package's 40 KB of files and what is
-# loaded from them). MPS2: SSRAM 2 and 3 at 0x20000000 (mps2.ld uses the first bank only, as
-# our ports/qemu/ramdisk.c says); QEMU's virt machine: 128 MB from 0x80000000, of which the
-# firmware uses the first 6.1 MB.
-RAM_REGION = {"qemu-an385": (0x20000000, 0x100000), "qemu-rv32": (0x84000000, 0x100000)}
-
-
 def _ram_board(layout, name):
     """Upstream's qemu board of build target name, booted, with a filesystem in RAM at /ram
     (tests/target/ramfs.py): a QemuTarget holding the REPL without a soft reset, which would
     unmount it."""
-    board = QemuTarget(_built(layout, name), qemu_args=UPSTREAM_QEMU[name])
+    platform = PLATFORMS[name]
+    board = QemuTarget(_built(layout, name), qemu_args=platform.qemu_args)
     board.start()
-    call = "mount_ram('/ram', {!r})".format(RAM_REGION[name])
+    call = "mount_ram('/ram', {!r})".format(platform.ram)
     assert "MOUNTED /ram" in board.run(ladder.program("ramfs", call=call))
     return board
 
@@ -420,7 +414,7 @@ def test_an385_runs_armv6m_and_refuses_armv7emsp_native_modules(layout):
 @pytest.mark.full
 @pytest.mark.targets("qemu")
 def test_install_names_the_arch_the_an385_needs(layout):
-    board = QemuTarget(_built(layout, "qemu-an385"), qemu_args=UPSTREAM_QEMU["qemu-an385"])
+    board = QemuTarget(_built(layout, "qemu-an385"), qemu_args=PLATFORMS["qemu-an385"].qemu_args)
     board.start()
     try:
         code, out = inv("install", "--port", board.device, "--arch", "armv7emsp", timeout=1800)

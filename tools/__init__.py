@@ -3,7 +3,8 @@
 - settings: the project's settings, read once and passed down (Layout: where things are)
 - util: the helpers every tool uses (a stage's line of output, git)
 - cli: the command line of ./inv (invoke's own, on tasks.py)
-- build: the toolchain, fetching MicroPython, make (the firmwares we build)
+- platforms: every platform, declared once: its build recipe, runner, board, arch, budgets
+- build: the toolchain, fetching MicroPython, make (the firmwares of the platforms)
 - identity: which firmware a build is (firmware.json, fastpath.BUILD)
 - kernels: each kernel's declaration, read from its file; the package's kernel index
 - newkernel: `./inv new-kernel`, a kernel from a template

@@ -15,22 +15,20 @@ from pathlib import Path
 
 from tools import bench, package
 from tools.build import BuildError, say
+from tools.platforms import PLATFORMS
+from tools.targets import from_literal
 
-# arch: (build target of the board it runs on, the core that runs it, what its counts are).
+# arch: (the platform of the stock board it runs on, tools/platforms.py, and what its
+# counts are). A platform with `ram` has no filesystem: the package goes into one in that RAM
+# (tests/target/ramfs.py); qemu-stock has a filesystem of its own (/flash).
 BOARDS = {
-    "armv6m": ("qemu-an385", "Cortex-M3 (MPS2_AN385)",
-               "Cortex-M0+ instructions (Thumb-1 code), executed by a Cortex-M3"),
-    "armv7m": ("qemu-an385", "Cortex-M3 (MPS2_AN385)", "Cortex-M3 instructions"),
-    "armv7emsp": ("qemu-stock", "Cortex-M4F (MPS2_AN386)", "Cortex-M4 instructions"),
-    "rv32imc": ("qemu-rv32", "RV32IMAC (virt)", "RISC-V instructions (RV32IMC code)"),
+    "armv6m": ("qemu-an385", "Cortex-M0+ instructions (Thumb-1 code), executed by a Cortex-M3"),
+    "armv7m": ("qemu-an385", "Cortex-M3 instructions"),
+    "armv7emsp": ("qemu-stock", "Cortex-M4 instructions"),
+    "rv32imc": ("qemu-rv32", "RISC-V instructions (RV32IMC code)"),
 }
 # The core each arch's figures stand for, in the tables.
 CORE = {"armv6m": "M0+", "armv7m": "M3", "armv7emsp": "M4", "rv32imc": "RV32"}
-# Where an upstream board's RAM filesystem keeps its bytes: RAM the firmware leaves unused
-# (tests/target/ramfs.py). MPS2: SSRAM 2 and 3 at 0x20000000 (upstream's mps2.ld uses the
-# first bank only); QEMU's virt machine: 128 MB from 0x80000000, of which the firmware uses the
-# first 6.1 MB. qemu-stock has a filesystem of its own (/flash).
-RAM_REGION = {"qemu-an385": (0x20000000, 0x100000), "qemu-rv32": (0x84000000, 0x100000)}
 RAMFS = Path("tests") / "target" / "ramfs.py"
 
 MOUNT = """
@@ -60,13 +58,13 @@ class RamBoard:
 
     def __init__(self, layout, board_target, name):
         from tools.build import firmware_path
-        from tools.targets import UPSTREAM_QEMU, QemuTarget
+        from tools.targets import QemuTarget
 
         self.name = name
-        self.region = RAM_REGION[board_target]
+        self.region = PLATFORMS[board_target].ram
         self.ramfs = (layout.root / RAMFS).read_text()
         self.target = QemuTarget(firmware_path(layout, board_target),
-                                 qemu_args=UPSTREAM_QEMU[board_target])
+                                 qemu_args=PLATFORMS[board_target].qemu_args)
         self.target.start()
         self.state = None
 
@@ -84,7 +82,7 @@ class RamBoard:
         package.mip_install(self.target.device, package_json, target="/ram/lib", resume=True)
         self.target.transport = _open_repl(self.target.device, soft_reset=False)
         out = self.target.run(STATE)
-        self.state = eval(out.split("RAMFS ", 1)[1].splitlines()[0])
+        self.state = from_literal(out.split("RAMFS ", 1)[1].splitlines()[0])
 
     def soft_reset(self):
         self.target.soft_reset()
@@ -126,8 +124,8 @@ class FlashBoard:
 
 def board(layout, arch):
     """The stock board of arch, booted, with arch's package installed."""
-    target, _, _ = BOARDS[arch]
-    cls = RamBoard if target in RAM_REGION else FlashBoard
+    target, _ = BOARDS[arch]
+    cls = RamBoard if PLATFORMS[target].ram else FlashBoard
     b = cls(layout, target, "{}/{}".format(target, arch))
     try:
         b.install(package.package(layout, arch))
@@ -147,8 +145,8 @@ def collect(layout, arch, kernels, repeat, progress=None):
         rep = bench.collect(b, names, repeat, layout, progress=progress)
     finally:
         b.close()
-    target, core, counts = BOARDS[arch]
-    rep.update({"arch": arch, "board": target, "core": core, "counts": counts,
+    target, counts = BOARDS[arch]
+    rep.update({"arch": arch, "board": target, "core": PLATFORMS[target].core, "counts": counts,
                 "seconds": round(time.monotonic() - t0, 1)})
     return rep
 
@@ -156,7 +154,7 @@ def collect(layout, arch, kernels, repeat, progress=None):
 def _present(b):
     # The kernels the package has on this board (fastpath.KERNELS: toggle needs our pin).
     out = b.run("import fastpath\nprint(sorted(fastpath.KERNELS))")
-    return eval(out.strip().splitlines()[-1])
+    return from_literal(out.strip().splitlines()[-1])
 
 
 # --- the combined report ------------------------------------------------------------------
@@ -313,6 +311,6 @@ def run(layout, names, kernels, repeat, progress=None):
     """Every arch of names benched in turn: [report]."""
     reps = []
     for arch in arches(names):
-        say("bench", "{}: the package on {}".format(arch, BOARDS[arch][1]))
+        say("bench", "{}: the package on {}".format(arch, PLATFORMS[BOARDS[arch][0]].core))
         reps.append(collect(layout, arch, kernels, repeat, progress))
     return reps

@@ -1,9 +1,9 @@
 """The build plumbing behind tasks.py: the toolchain, fetching MicroPython, and make.
 
-The firmwares we build (FIRMWARES) are build targets: which MicroPython port makes each, from
-which of our folders, into which folder of the build directory. (What runs code on a board is
-a runner, tools/targets.py.) Every function takes a settings.Layout: where the MicroPython tree
-and the build folder are. Failures are BuildError, whose text is one line saying what to do.
+What each firmware is built from, and into which folder of the build directory, is its
+platform's recipe (tools/platforms.py). Every function takes a settings.Layout: where the
+MicroPython tree and the build folder are. Failures are BuildError, whose text is one line
+saying what to do.
 """
 
 import glob
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tools import identity, sources
+from tools.platforms import OURS, PLATFORMS
 from tools.util import git, say
 
 
@@ -21,134 +22,22 @@ class BuildError(Exception):
     """A step of setup, fetch or build failed; str() says what to do next."""
 
 
-class BuildRecipe:
-    """How one firmware is built: which MicroPython port builds it, from which of our folders,
-    into which folder of the build directory."""
-
-    def __init__(self, name, port, out, submodules, artifacts, make_args, make_flags=(),
-                 usermods=None, peers=(), stock=None, board=None, arch=None):
-        self.name = name
-        self.port = port  # folder under ports/ in the MicroPython tree
-        self.out = out  # build/<out>/
-        self.submodules = submodules
-        self.artifacts = artifacts  # the main one last
-        self.make_args = make_args  # *_DIR values are folders of this project
-        self.make_flags = make_flags  # options of make itself; {root}: this project
-        # User C modules: {name: folder of this project}, or None for usermod/ (ours alone).
-        self.usermods = usermods
-        self.peers = peers  # peers' sources it builds from (tools/peers.py PINS)
-        # A firmware that is not ours, for the tests of the package on stock firmware
-        # (tools/package.py): built without our C module and frozen package, with this frozen
-        # manifest (a path of this project), or the port's own when it is "".
-        self.stock = stock
-        # What the firmware is to the package: fastpath.board.NAME there, and its mpy
-        # architecture (None: the host's; the kernel index, tools/kernels.py, reads both).
-        self.board = board
-        self.arch = arch
-
-    def args(self, root):
-        """make_args with our folders made absolute for root."""
-        return [(k, Path(root) / v if k.endswith("_DIR") else v)
-                for k, v in self.make_args.items()]
-
-    def flags(self, root):
-        """make_flags for root."""
-        return [f.format(root=root) for f in self.make_flags]
-
-    def __repr__(self):
-        return "BuildRecipe({!r})".format(self.name)
-
-
-FIRMWARES = {
-    f.name: f
-    for f in (
-        BuildRecipe(
-            "pybv11", "stm32", "PYBV11",
-            ("lib/stm32lib", "lib/libhydrogen", "lib/micropython-lib"),
-            ("firmware.dfu", "firmware.hex", "firmware.elf"),
-            {"BOARD_DIR": "boards/PYBV11"}, board="pyboard", arch="armv7emsp",
-        ),
-        BuildRecipe(
-            "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
-            {"VARIANT_DIR": "ports/unix"}, board="unix",
-        ),
-        BuildRecipe(
-            "unix-asan", "unix", "unix-asan", ("lib/micropython-lib",), ("micropython",),
-            {"VARIANT_DIR": "ports/unix-asan"}, board="unix",
-        ),
-        BuildRecipe(
-            "qemu", "qemu", "qemu", ("lib/micropython-lib",), ("firmware.elf",),
-            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
-            # MicroPython v1.24 knows no BOARD_DIR: it reads boards/$(BOARD).mk, which make
-            # finds in this include folder (ports/qemu/boards/MPS2_AN386.mk).
-            ("--include-dir={root}/ports/qemu",), board="qemu", arch="armv7emsp",
-        ),
-        # The emulated board with ulab beside our module: the peers' bench (tools/peers.py).
-        BuildRecipe(
-            "qemu-ulab", "qemu", "qemu-ulab", ("lib/micropython-lib",), ("firmware.elf",),
-            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
-            ("--include-dir={root}/ports/qemu",),
-            usermods={"fastpath": "usermod/fastpath", "ulab": "lib/peers/micropython-ulab/code"},
-            peers=("micropython-ulab",), board="qemu", arch="armv7emsp",
-        ),
-        # Not ours: the stock firmwares the mip package and native modules are proved on.
-        # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
-        # frozen fastpath package.
-        BuildRecipe(
-            "qemu-stock", "qemu", "qemu-stock", (), ("firmware.elf",),
-            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
-            ("--include-dir={root}/ports/qemu",),
-            stock="ports/qemu/stock/manifest.py", board="qemu", arch="armv7emsp",
-        ),
-        # Upstream's unix standard variant (x64), unchanged: its frozen mip included (btree
-        # and ssl off: their libraries are submodules we do not fetch).
-        BuildRecipe(
-            "unix-stock", "unix", "unix-stock", ("lib/micropython-lib",), ("micropython",),
-            {"VARIANT": "standard", "MICROPY_PY_BTREE": "0", "MICROPY_PY_SSL": "0",
-             "MICROPY_SSL_MBEDTLS": "0"},
-            stock="", board="unix", arch="x64",
-        ),
-        # Upstream's qemu boards, unchanged: MPS2_AN385 (Cortex-M3, armv7m) and VIRT_RV32
-        # (rv32imc). Neither has a filesystem: the tests mount one in RAM for mip.
-        BuildRecipe("qemu-an385", "qemu", "qemu-an385", (), ("firmware.elf",),
-                    {"BOARD": "MPS2_AN385"}, stock="", board="qemu", arch="armv7m"),
-        # Debian's riscv64-unknown-elf GCC 12 has its rv32 libraries (libgcc, picolibc) as the
-        # multilib rv32imac/ilp32, which -march=rv32imac_zicsr (the port's choice for GCC > 10)
-        # does not select: the compiler and linker are given rv32imac, and the assembler,
-        # which needs Zicsr named for the CSR instructions, rv32imac_zicsr.
-        BuildRecipe("qemu-rv32", "qemu", "qemu-rv32", (), ("firmware.elf",),
-                    {"BOARD": "VIRT_RV32", "RV32_ARCH": "rv32imac",
-                     "AFLAGS": "-mabi=ilp32 -march=rv32imac_zicsr",
-                     "CFLAGS_EXTRA": "-Wa,-march=rv32imac_zicsr"},
-                    stock="", board="qemu-virt", arch="rv32imc"),
-    )
-}
-# The firmwares "all" builds: ours (the peers' variants are built by ./inv bench --peers, the
-# stock ones by the tests that use them, each also by name).
-OURS = tuple(name for name, f in FIRMWARES.items() if f.stock is None and not f.peers)
-
-
-# The firmware each test target runs (tools/targets.py's runners): a real board runs the
-# Pyboard firmware, which the device tests check it against.
-TARGET_FIRMWARE = {"unix": "unix", "unix-asan": "unix-asan", "qemu": "qemu", "device": "pybv11"}
-
-
 def firmwares(names):
-    """The BuildRecipe objects for "all" (every one but the peers' variants, which only
-    `./inv bench --peers` builds) or a comma-separated list of names."""
+    """The platforms (tools/platforms.py) to build for "all" (ours: not the peers' or the
+    stock ones, which what uses them builds) or a comma-separated list of names."""
     if names == "all":
-        return [FIRMWARES[n] for n in OURS]
+        return [PLATFORMS[n] for n in OURS]
     wanted = [n.strip() for n in names.split(",") if n.strip()]
-    unknown = [n for n in wanted if n not in FIRMWARES]
+    unknown = [n for n in wanted if n not in PLATFORMS]
     if unknown or not wanted:
         raise BuildError("unknown target '{}'; choose from: {}, all".format(
-            unknown[0] if unknown else names, ", ".join(FIRMWARES)))
-    return [FIRMWARES[n] for n in wanted]
+            unknown[0] if unknown else names, ", ".join(PLATFORMS)))
+    return [PLATFORMS[n] for n in wanted]
 
 
 def firmware_path(layout, name):
     """The main artifact of a firmware, e.g. build/unix/micropython."""
-    f = FIRMWARES[name]
+    f = PLATFORMS[name]
     return layout.out(f.out) / f.artifacts[-1]
 
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from tools import bench as benching
 from tools import build as building
 from tools import kernels as declared
+from tools.platforms import TARGETS
 from tools.settings import Layout
 
 FIRST = (1, 24, 0)  # ports/qemu exists from v1.24.0
-RUNNERS = ("unix", "unix-asan", "qemu")  # the targets the suite can run here
 
 
 def release_tags(url):
@@ -147,7 +147,9 @@ def run(base, refs, targets, url, jobs, tests=True, bench=True, repeat=3, echo=p
                 continue
             entry["built"][f.name] = "yes"
             entry["size"][f.name] = _firmware_size(building.firmware_path(layout, f.name))
-        runnable = [t for t in RUNNERS if entry["built"].get(t) == "yes"]
+        # The targets the suite can run here: every one but a real board's.
+        runnable = [n for n, p in TARGETS.items()
+                    if p.runner != "board" and entry["built"].get(p.name) == "yes"]
         if tests and runnable:
             junit = layout.build / "matrix-tests.xml"
             junit.unlink(missing_ok=True)

@@ -20,8 +20,9 @@ The versions are pinned in tools/sources.py, and nowhere else.
 import subprocess
 from pathlib import Path
 
-from tools.util import git
+from tools.platforms import PLATFORMS
 from tools.settings import ROOT
+from tools.util import git
 from tools.sources import PINS, PeerError, Pin, fetch, folder  # noqa: F401 (the peers' API)
 
 
@@ -121,7 +122,8 @@ def run_program(elf, plugin, out, timeout=300):
     # program's windows open and close (fastpath/board.py).
     mark = profile.timer_address()
     windows = Path(out) / "windows.txt"
-    cmd = ["qemu-system-arm", "-machine", "mps2-an386", "-nographic", "-monitor", "null",
+    # Our emulated board's machine (tools/platforms.py), its output through semihosting.
+    cmd = [*PLATFORMS["qemu"].machine, "-nographic", "-monitor", "null",
            "-serial", "null", "-semihosting", "-icount", "shift=0",
            "-plugin", "{},out={},mark=0x{:x}".format(plugin, windows, mark), "-kernel", str(elf)]
     try:
@@ -277,7 +279,7 @@ def firmware_own(layout, kernel, folder):
 def measure_board(layout, elf, repeat=5, timeout=600):
     """The ulab peers on the qemu-ulab firmware: rows, and ulab's version as it reports it.
     A row without a count (per_call None) only checks the results of a peer the bench times."""
-    from tools.targets import QemuTarget, TargetError, TargetTimeout
+    from tools.targets import QemuTarget, TargetError, TargetTimeout, from_literal
 
     code = (PEERS_SRC / "board_ulab.py").read_text() + "\nrun({})\n".format(int(repeat))
     target = QemuTarget(elf)
@@ -292,16 +294,16 @@ def measure_board(layout, elf, repeat=5, timeout=600):
     for line in text.splitlines():
         head, _, value = line.partition(" ")
         if head == "PEER":
-            kernel, peer, units, lo, med, calls = eval(value)
+            kernel, peer, units, lo, med, calls = from_literal(value)
             rows.append({"kernel": kernel, "peer": peer, "where": "MicroPython",
                          "per_call": lo / calls, "median": med / calls, "units": units,
                          "per_unit": lo / calls / units})
         elif head == "PEER_OUT":
-            kernel, peer, sums = eval(value)
+            kernel, peer, sums = from_literal(value)
             sums_out[(kernel, peer)] = sums
             outs[(kernel, peer)] = q15_from_sums(sums) if kernel == "fir_q15" else sums
         elif head == "PEER_VERSION":
-            version = eval(value)[1]
+            version = from_literal(value)[1]
     timed = {(r["kernel"], r["peer"]) for r in rows}
     for kernel, peer in outs:
         if (kernel, peer) not in timed:  # timed by the bench: checked only

@@ -2,9 +2,9 @@
 
 - UnixTarget runs a unix build (build/unix/micropython, or the sanitizer build) as a
   subprocess.
-- QemuTarget boots the emulator's firmware (build/qemu/firmware.elf) in qemu-system-arm
-  (mps2-an386, -icount shift=0) with its UART on a pty, and drives that pty with mpremote's
-  SerialTransport: the very path a real board takes.
+- QemuTarget boots an emulated board's firmware (build/qemu/firmware.elf, or another
+  platform's) in QEMU (its platform's machine, under -icount shift=0) with its UART on a pty,
+  and drives that pty with mpremote's SerialTransport: the very path a real board takes.
 - DeviceTarget drives a real Pyboard on a serial port with the same transport.
 
 Each is given its binary or port; where those are is the caller's knowledge (a Layout).
@@ -26,39 +26,11 @@ import time
 from array import array
 from pathlib import Path
 
+from tools.platforms import PLATFORMS, TARGETS
+
 # What UnixTarget runs, with the test's file as its argument: the traceback of an uncaught
 # exception on stderr and exit status 1, on every release (tools/unix_main.py).
 UNIX_MAIN = Path(__file__).resolve().parent / "unix_main.py"
-QEMU_ARGS = (
-    "qemu-system-arm",
-    "-machine",
-    "mps2-an386",
-    "-nographic",
-    "-monitor",
-    "none",
-    "-semihosting",
-    # One guest instruction is one nanosecond of virtual time: timings count instructions.
-    "-icount",
-    "shift=0",
-    "-serial",
-    "pty",
-)
-# Upstream's own qemu boards, for the stock-firmware tests (tests/test_stock.py): the machine
-# each build target runs on, counting instructions as ours does.
-UPSTREAM_QEMU = {
-    "qemu-an385": ("qemu-system-arm", "-machine", "mps2-an385"),
-    "qemu-rv32": ("qemu-system-riscv32", "-machine", "virt", "-bios", "none"),
-}
-UPSTREAM_QEMU = {k: v + ("-nographic", "-monitor", "none", "-semihosting", "-icount",
-                         "shift=0", "-serial", "pty") for k, v in UPSTREAM_QEMU.items()}
-# For the unix-asan build (ports/unix-asan): detect_leaks=0, since MicroPython's objects live in
-# one GC heap block that LeakSanitizer cannot see into, and LeakSanitizer needs ptrace, which
-# many CI containers forbid. (asan-use-after-return is compiled out: mpconfigvariant.mk.)
-SANITIZER_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=0:halt_on_error=1:abort_on_error=0",
-    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
-}
-
 
 class TargetError(Exception):
     """An exception raised on the target; .type and .value are parsed from its traceback."""
@@ -121,6 +93,7 @@ def _value(node):
 class Target:
     name = "?"
     timeout = 60.0
+    platform = None  # its tools.platforms.Platform, when runner() made it
 
     def run(self, code, timeout=None):
         raise NotImplementedError
@@ -249,11 +222,12 @@ def _die_with_parent():
 class QemuTarget(SerialTarget):
     name = "qemu"
 
-    def __init__(self, firmware, extra_args=(), qemu_args=QEMU_ARGS):
+    def __init__(self, firmware, extra_args=(), qemu_args=None):
         super().__init__(None)
         self.firmware = Path(firmware)
         self.extra_args = tuple(extra_args)
-        self.qemu_args = tuple(qemu_args)  # another machine: upstream's qemu boards
+        # Another machine's (a Platform's qemu_args), or our emulated board's.
+        self.qemu_args = tuple(qemu_args or PLATFORMS["qemu"].qemu_args)
         self.proc = None
 
     def start(self):
@@ -385,15 +359,19 @@ class DeviceTarget(SerialTarget):
 
 
 def runner(name, firmware=None, port=None):
-    """The runner of test target name (tools/build.py TARGET_FIRMWARE): the one place that says
-    which runner, with which options, each target is. firmware: the built firmware (unix,
-    unix-asan, qemu); port: the board's serial port (device)."""
-    if name == "qemu":
-        return QemuTarget(firmware)
-    if name == "unix":
-        return UnixTarget(firmware)
-    if name == "unix-asan":
-        return UnixTarget(firmware, env=SANITIZER_ENV, name="unix-asan")
-    if name == "device":
-        return DeviceTarget(port)
-    raise ValueError("unknown target '{}'; choose unix, unix-asan, qemu or device".format(name))
+    """The runner of a platform (tools/platforms.py), by its name or its test target's name:
+    the one place that makes a runner of a platform's declaration. firmware: its built
+    firmware (unix, qemu runners); port: the board's serial port (a board)."""
+    p = TARGETS.get(name) or PLATFORMS.get(name)
+    if p is None:
+        raise ValueError("unknown target '{}'; choose from: {}".format(
+            name, ", ".join(dict.fromkeys([*TARGETS, *PLATFORMS]))))
+    if p.runner == "unix":
+        t = UnixTarget(firmware, env=p.env, name=p.target or p.name)
+    elif p.runner == "qemu":
+        t = QemuTarget(firmware, qemu_args=p.qemu_args)
+        t.name = p.target or p.name
+    else:
+        t = DeviceTarget(port)
+    t.platform = p
+    return t
