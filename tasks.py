@@ -313,38 +313,37 @@ def _runner(c, target, port, layout):
 
 @task(
     help={
-        "target": "qemu (default), device or unix",
+        "target": "qemu (default), device, unix or unix-asan",
         "port": "serial port of the board for --target device (default /dev/ttyACM0)",
     }
 )
 def repl(c, target="qemu", port=None):
     """Open a MicroPython REPL on the emulator, a board (mpremote) or the unix build."""
+    from tools import targets
     from tools.build import firmware_path
+    from tools.platforms import target as platform
 
+    try:
+        p = platform(target)
+    except ValueError as e:
+        raise Exit("repl: {}".format(e))
     layout = _layout(c)
     # mpremote gets this terminal itself (not invoke's pty), so keys reach it as typed.
     mpremote = [sys.executable, "-m", "mpremote", "connect"]
-    if target == "unix":
-        binary = firmware_path(layout, "unix")
-        if not binary.exists():
-            raise Exit("no {}; run: ./inv build --target unix".format(layout.rel(binary)))
-        os.execv(binary, [str(binary)])
-    if target == "device":
+    if p.runner == "board":
         port = port or c.fastpath.port
         if not os.path.exists(port):
             raise Exit("repl: no board at {}; connect the Pyboard or pass --port".format(port))
         subprocess.call(mpremote + [port, "repl"])
         return
-    if target != "qemu":
-        raise Exit("repl: unknown target '{}'; choose qemu, device or unix".format(target))
-    from tools.targets import QemuTarget
-
-    elf = firmware_path(layout, "qemu")
-    if not elf.exists():
-        raise Exit("no {}; run: ./inv build --target qemu".format(layout.rel(elf)))
+    binary = firmware_path(layout, p.name)
+    if not binary.exists():
+        raise Exit("no {}; run: ./inv build --target {}".format(layout.rel(binary), p.name))
+    if p.runner == "unix":
+        os.execve(binary, [str(binary)], dict(os.environ, **(p.env or {})))
     # QemuTarget's QEMU has its own process group (Ctrl-C in the REPL does not reach it) and
     # dies with this process.
-    qemu = QemuTarget(elf)
+    qemu = targets.runner(target, binary)
     try:
         qemu.start()
         print("emulated board on {}; Ctrl-] leaves the REPL and stops it".format(qemu.device))
@@ -634,22 +633,25 @@ def deploy(c, files=None, port=None, target="device", run=None):
         raise Exit(str(e))
 
 
-@task(help={"target": "qemu (default: our firmware) or qemu-stock (the same board without "
-            "fastpath: ./inv install's stock firmware)"})
+@task(help={"target": "qemu (default: our firmware), qemu-stock (the same board without "
+            "fastpath: ./inv install's stock firmware) or another emulated platform "
+            "(qemu-an385, qemu-rv32: upstream's boards)"})
 def emulator(c, target="qemu"):
     """Boot the emulated board and keep it running, printing its pty for deploy and repl."""
+    from tools import targets
     from tools.build import firmware_path
-    from tools.targets import QemuTarget
+    from tools.platforms import PLATFORMS
 
     layout = _layout(c)
-    if target not in ("qemu", "qemu-stock"):
-        raise Exit("emulator: --target is qemu or qemu-stock")
+    emulated = [n for n, p in PLATFORMS.items() if p.runner == "qemu"]
+    if target not in emulated:
+        raise Exit("emulator: --target is one of {}".format(", ".join(emulated)))
     elf = firmware_path(layout, target)
     if not elf.exists():
         raise Exit("emulator: no {}; run: ./inv build --target {}".format(
             layout.rel(elf), target))
     # QemuTarget's QEMU dies with this process, however it ends.
-    qemu = QemuTarget(elf)
+    qemu = targets.runner(target, elf)
     try:
         qemu.start()
     except RuntimeError as e:

@@ -10,12 +10,12 @@ import sys
 import pytest
 
 from tools import identity, kernels
-from tools.platforms import PLATFORMS
+from tools.platforms import OURS, PLATFORMS
 from tools.settings import ROOT
 
 # Each build folder, read only when this run builds it.
-OUTS = [pytest.param(out, marks=pytest.mark.firmware(name)) for out, name in (
-    ("PYBV11", "pybv11"), ("unix", "unix"), ("unix-asan", "unix-asan"), ("qemu", "qemu"))]
+OUTS = [pytest.param(PLATFORMS[name].out, marks=pytest.mark.firmware(name), id=name)
+        for name in OURS]
 
 
 def git(cwd, *args):

@@ -13,6 +13,7 @@ import pytest
 
 from invoke_cli import ROOT, inv
 from tools import kernels
+from tools.build import firmware_path
 
 
 
@@ -80,8 +81,8 @@ def _ld_regions(path):
 @pytest.mark.firmware("pybv11")
 def test_pyboard_firmware_within_flash_budget(layout):
     regions = _ld_regions(layout.micropython / "ports" / "stm32" / "boards" / "stm32f405.ld")
-    isr_used = (layout.out("PYBV11") / "firmware0.bin").stat().st_size
-    text_used = (layout.out("PYBV11") / "firmware1.bin").stat().st_size
+    isr_used = (firmware_path(layout, "pybv11").parent / "firmware0.bin").stat().st_size
+    text_used = (firmware_path(layout, "pybv11").parent / "firmware1.bin").stat().st_size
     isr_origin, isr_len = regions["FLASH_START"]
     text_origin, text_len = regions["FLASH_TEXT"]
     assert (isr_origin, text_origin) == (0x08000000, 0x08020000)
@@ -98,8 +99,8 @@ def test_rebuild_with_nothing_changed_rebuilds_nothing(layout):
     code, out = inv("build", "--target", "all")
     elapsed = time.monotonic() - t0
     assert code == 0, out
-    for target in ("PYBV11", "unix", "qemu"):
-        log = (layout.out(target) / "build.log").read_text()
+    for target in ("pybv11", "unix", "qemu"):
+        log = (firmware_path(layout, target).parent / "build.log").read_text()
         compiled = [line for line in log.splitlines() if line.startswith(("CC ", "LINK "))]
         assert compiled == [], "{} rebuilt: {}".format(target, compiled[:5])
     assert elapsed < 60, "a no-op build took {:.0f} s".format(elapsed)
