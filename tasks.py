@@ -266,12 +266,12 @@ def _pytest(layout, *args):
         "mode": "comma-separated modes (default: all): default, thread, native, via-mpy, "
         "via-mpy-native; asmfp (qemu)",
         "record_upstream": "instead: build upstream's own unix and qemu firmware and record "
-        "what the suite gives on them in tools/conformance_upstream.json",
+        "what the suite gives on them in tools/conformance/upstream.json",
     }
 )
 def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=False):
     """Run MicroPython's own test suite on our builds in upstream CI's modes; fail on any
-    result that neither upstream's own build nor tools/conformance_expected.py accounts for."""
+    result that neither upstream's own build nor tools/conformance/expected.py accounts for."""
     from tools import build as building
     from tools import conformance as check
     from tools.targets import QEMU_ARGS, SANITIZER_ENV
@@ -287,7 +287,7 @@ def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=Fals
         raise Exit(str(e))
     if any(r.unexpected for r in runs):
         raise Exit("conformance: unexpected results, listed above: fix them or, when our "
-                   "configuration causes them, list each in tools/conformance_expected.py")
+                   "configuration causes them, list each in tools/conformance/expected.py")
 
 
 def _runner(c, target, port, layout):

@@ -1,8 +1,8 @@
-"""MicroPython's own test suite on our firmware (`./inv conformance`, tools/conformance.py).
+"""MicroPython's own test suite on our firmware (`./inv conformance`, tools/conformance/).
 
 The task runs upstream's tests/run-tests.py on our builds and fails on any failure or skip
-that neither upstream's own build (tools/conformance_upstream.json) nor our list
-(tools/conformance_expected.py) accounts for. Here it runs as a user runs it, and its report
+that neither upstream's own build (tools/conformance/upstream.json) nor our list
+(tools/conformance/expected.py) accounts for. Here it runs as a user runs it, and its report
 is checked, in the modes CI's time allows (CI_MODES, 4 to 9 minutes on 2 cores);
 FASTPATH_CONFORMANCE=all runs every mode (6 to 15 minutes more). The host-only tests check
 how results are read and judged, on made-up runs.
@@ -52,7 +52,7 @@ def test_unix_every_mode(layout):
     runs = conformance(layout, "unix", timeout=1800)
     flaky = [e for e in check.load_expected() if e.result == "flaky"]
     # As many pass as on upstream's own standard build, but for the tests our configuration
-    # skips (btree, ssl, ffi off): each listed in conformance_expected.py. A failure is only
+    # skips (btree, ssl, ffi off): each listed in expected.py. A failure is only
     # one listed as flaky (thread/stress_recurse.py), after its second run failed too.
     for (_, mode), x in runs.items():
         listed_skips = [t for t, o, why in x["accepted"]
@@ -256,7 +256,7 @@ def test_wrapper_refuses_to_unskip_what_upstream_does_not_skip(tmp_path):
     r = check.subprocess.run(cmd, cwd=MP / "tests", capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert r.stderr.strip() == ("conformance: run-tests.py no longer skips basics/0prelim.py on "
-                                "qemu; update tools/conformance.py")
+                                "qemu; update tools/conformance/__init__.py")
 
 
 def test_a_flaky_entry_accepts_its_report_and_a_pass(tmp_path):

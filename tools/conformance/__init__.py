@@ -12,10 +12,10 @@ run() runs upstream's tests/run-tests.py, from the fetched tree, on our builds:
 Each run's results (the pass/skip/FAIL lines, cross-checked with its _results.json) are
 compared with two committed files:
 
-- UPSTREAM (conformance_upstream.json): what upstream's own builds of the same MicroPython
+- UPSTREAM (upstream.json): what upstream's own builds of the same MicroPython
   give in the same modes (unix: ports/unix VARIANT=standard; qemu: BOARD=MPS2_AN385), made by
   record_upstream(). A skip that upstream's own build has too is expected.
-- EXPECTED (conformance_expected.py): the failures and skips our configuration causes and
+- EXPECTED (expected.py): the failures and skips our configuration causes and
   upstream's own build does not have, each with its reason.
 
 Anything else is unexpected: the run fails, naming the test, with its diff. A sanitizer report
@@ -27,10 +27,10 @@ of a test listed as "flaky" runs once more too (to_run_again()).
 
 The runs are made as upstream's CI makes them: open files limited to 1024, GITHUB_ACTIONS set
 (run-tests.py then skips thread/stress_schedule.py), 60 s a test under the sanitizers.
-run-tests.py itself runs unchanged, in a wrapper (`python tools/conformance.py --run-tests`,
-wrap_run_tests()) that only keeps its per-test lines whole (its threads print them in
-pieces), lifts named platform skips (asmfp) and sets its timeouts. The emulator runs, which
-mostly wait on the serial line, go up to `jobs` at once.
+run-tests.py itself runs unchanged, in a wrapper (`python tools/conformance/__init__.py
+--run-tests`, wrap_run_tests()) that only keeps its per-test lines whole (its threads print
+them in pieces), lifts named platform skips (asmfp) and sets its timeouts. The emulator runs,
+which mostly wait on the serial line, go up to `jobs` at once.
 
 Paths (the MicroPython tree, firmware, mpy-cross, where results go) are parameters: this
 module computes none of them.
@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXPECTED_FILE = HERE / "conformance_expected.py"
-UPSTREAM_FILE = HERE / "conformance_upstream.json"
+EXPECTED_FILE = HERE / "expected.py"
+UPSTREAM_FILE = HERE / "upstream.json"
 
 TARGETS = ("unix", "unix-asan", "qemu")
 # run-tests.py arguments of each mode, as the unix and qemu ports' `make test_full` give them.
@@ -753,7 +753,7 @@ def upstream_builds(mp_dir, out_dir, mpy_cross, kinds=("unix", "qemu"), jobs=2, 
     mp_dir, out_dir = Path(mp_dir), Path(out_dir)
     builds = (
         # btree and ssl need lib/berkeley-db-1.xx and lib/mbedtls, which fetch does not clone:
-        # those tests skip here, and conformance_expected.py lists them for our build.
+        # those tests skip here, and expected.py lists them for our build.
         ("upstream-unix", "unix", "micropython",
          ["VARIANT=standard", "MICROPY_PY_BTREE=0", "MICROPY_PY_SSL=0", "MICROPY_SSL_MBEDTLS=0"]),
         ("upstream-qemu", "qemu", "firmware.elf", ["BOARD=MPS2_AN385"]),
@@ -799,7 +799,7 @@ def record_upstream(runs, fws, mp_dir, upstream, path=UPSTREAM_FILE, echo=print)
 
 
 def wrap_run_tests(argv):
-    """python tools/conformance.py --run-tests RUN_TESTS_PY [--unskip PLATFORM:T1,T2]
+    """python tools/conformance/__init__.py --run-tests RUN_TESTS_PY [--unskip PLATFORM:T1,T2]
     [--timeout S] -- ARGS: run upstream's run-tests.py with ARGS, its per-test lines whole."""
     import importlib.util
     import threading
@@ -844,7 +844,7 @@ def wrap_run_tests(argv):
             missing = [t for t in tests if t not in listed]
             if missing:
                 sys.exit("conformance: run-tests.py no longer skips {} on {}; update "
-                         "tools/conformance.py".format(missing[0], platform))
+                         "tools/conformance/__init__.py".format(missing[0], platform))
             rt.platform_tests_to_skip[platform] = tuple(t for t in listed if t not in tests)
         else:
             sys.exit("conformance: unknown wrapper option " + opt)
