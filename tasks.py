@@ -9,6 +9,7 @@ turned into a Layout of paths, and passed down.
 import os
 import subprocess
 import sys
+from functools import partial
 
 from invoke import Collection, Exit, task
 
@@ -280,9 +281,11 @@ def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=Fals
     try:
         paths = {f.name: building.firmware_path(layout, f.name)
                  for f in building.firmwares(target)}
-        runs = check.main(paths, layout.micropython, layout.build / "conformance",
-                          layout.mpy_cross, mode, c.fastpath.jobs, record_upstream,
-                          lambda: build(c, target=target), SANITIZER_ENV, QEMU_ARGS)
+        runs = check.main(
+            paths=paths, mp_dir=layout.micropython, out_dir=layout.build / "conformance",
+            mpy_cross=layout.mpy_cross, modes=mode, jobs=c.fastpath.jobs,
+            record=record_upstream, prepare=partial(build, c, target=target),
+            sanitizer_env=SANITIZER_ENV, qemu_args=QEMU_ARGS)
     except (ValueError, BuildError, check.ConformanceError) as e:
         raise Exit(str(e))
     if any(r.unexpected for r in runs):

@@ -54,7 +54,7 @@ from tools.conformance.upstream import load_upstream, record_upstream, upstream_
 __all__ = ["ConformanceError", "main", "run"]
 
 
-def run(fws, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, expected=None, upstream=None,
+def run(fws, *, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, expected=None, upstream=None,
         record=False, echo=print):
     """Run every selected mode of every firmware, classify, print the table and what was
     unexpected, write the report. Returns the [Run]; any run.unexpected fails the check.
@@ -106,7 +106,7 @@ def run(fws, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, expected=None, upst
     return runs
 
 
-def main(paths, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, record=False, prepare=None,
+def main(*, paths, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, record=False, prepare=None,
          sanitizer_env=None, qemu_args=(), echo=print):
     """The conformance task: check the targets (paths: name -> micropython binary or
     firmware.elf) and modes, call prepare() (the task builds our firmware there), then run().
@@ -121,4 +121,5 @@ def main(paths, mp_dir, out_dir, mpy_cross, modes=None, jobs=2, record=False, pr
         fws = upstream_builds(mp_dir, out_dir / "upstream-build", mpy_cross,
                               {fw.kind for fw in fws}, jobs, echo)
         out_dir = out_dir / "upstream"
-    return run(fws, mp_dir, out_dir, mpy_cross, modes, jobs, record=record, echo=echo)
+    return run(fws, mp_dir=mp_dir, out_dir=out_dir, mpy_cross=mpy_cross, modes=modes,
+               jobs=jobs, record=record, echo=echo)
