@@ -9,6 +9,7 @@ turned into a Layout of paths, and passed down.
 import os
 import subprocess
 import sys
+from functools import partial
 
 from invoke import Collection, Exit, task
 
@@ -266,29 +267,28 @@ def _pytest(layout, *args):
         "mode": "comma-separated modes (default: all): default, thread, native, via-mpy, "
         "via-mpy-native; asmfp (qemu)",
         "record_upstream": "instead: build upstream's own unix and qemu firmware and record "
-        "what the suite gives on them in tools/conformance_upstream.json",
+        "what the suite gives on them in tools/conformance/upstream.json",
     }
 )
 def conformance(c, target="unix,unix-asan,qemu", mode=None, record_upstream=False):
     """Run MicroPython's own test suite on our builds in upstream CI's modes; fail on any
-    result that neither upstream's own build nor tools/conformance_expected.py accounts for."""
+    result that neither upstream's own build nor tools/conformance/expected.py accounts for."""
     from tools import build as building
     from tools import conformance as check
-    from tools.platforms import PLATFORMS, SANITIZER_ENV
 
     layout = _layout(c)
     try:
         paths = {f.name: building.firmware_path(layout, f.name)
                  for f in building.firmwares(target)}
-        runs = check.main(paths, layout.micropython, layout.build / "conformance",
-                          layout.mpy_cross, mode, c.fastpath.jobs, record_upstream,
-                          lambda: build(c, target=target), SANITIZER_ENV,
-                          PLATFORMS["qemu"].qemu_args)
+        runs = check.main(
+            paths=paths, mp_dir=layout.micropython, out_dir=layout.build / "conformance",
+            mpy_cross=layout.mpy_cross, modes=mode, jobs=c.fastpath.jobs,
+            record=record_upstream, prepare=partial(build, c, target=target))
     except (ValueError, BuildError, check.ConformanceError) as e:
         raise Exit(str(e))
     if any(r.unexpected for r in runs):
         raise Exit("conformance: unexpected results, listed above: fix them or, when our "
-                   "configuration causes them, list each in tools/conformance_expected.py")
+                   "configuration causes them, list each in tools/conformance/expected.py")
 
 
 def _runner(c, target, port, layout):

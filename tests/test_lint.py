@@ -117,11 +117,16 @@ def test_a_stale_path_is_found():
 
 
 def test_tools_init_names_every_module():
-    # tools/__init__.py is the map of tools/: each module (and data file) has its line there.
-    doc = ast.get_docstring(ast.parse((ROOT / "tools" / "__init__.py").read_text()))
-    named = set(re.findall(r"\b\w+\b", doc))
-    files = [p for p in (ROOT / "tools").iterdir()
-             if p.suffix in (".py", ".json") and p.stem != "__init__"]
-    assert files
-    missing = sorted(p.name for p in files if p.stem not in named)
-    assert not missing, "tools/__init__.py does not describe: " + ", ".join(missing)
+    # tools/__init__.py is the map of tools/: each module, package and data file has its line
+    # there; a package's __init__.py is the map of its own modules and data files.
+    packages = [ROOT / "tools"] + [p.parent for p in (ROOT / "tools").glob("*/__init__.py")]
+    assert len(packages) > 1
+    for package in packages:
+        doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+        named = set(re.findall(r"\b\w+\b", doc))
+        files = [p for p in package.iterdir() if p.stem != "__init__" and (
+            p.suffix in (".py", ".json") or (p / "__init__.py").exists())]
+        assert files
+        missing = sorted(p.name for p in files if p.stem not in named)
+        assert not missing, "{}/__init__.py does not describe: {}".format(
+            package.relative_to(ROOT), ", ".join(missing))

@@ -17,8 +17,10 @@
 - profile: `./inv profile`, where one rung's instructions go on the emulator (its QEMU plugin:
   insnprof.c)
 - matrix: `./inv matrix`, several MicroPython releases side by side
-- conformance: `./inv conformance`, MicroPython's own test suite on our firmware, with
-  conformance_expected (what our configuration may fail) and conformance_upstream.json
+- conformance: `./inv conformance`, MicroPython's own test suite on our firmware; a package of
+  one module a job (runs, wrapper, results, expectations, upstream, reports: its docstring
+  says which does what), with expected.py (what our configuration may fail) and upstream.json
+  (what upstream's own builds give)
 - dfuse: DfuSe (.dfu) files, checked before anything is sent to a board
 - flash: writing a .dfu to a Pyboard over USB DFU and checking it, with pydfu_rw (MicroPython's
   pydfu plus a read-back)

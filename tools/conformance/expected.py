@@ -1,6 +1,6 @@
 # Failures and skips of MicroPython's test suite that our configuration causes and upstream's
-# own build does not have: ./inv conformance (tools/conformance.py) accepts these and nothing
-# else, besides the skips upstream's own build has too (conformance_upstream.json).
+# own build does not have: ./inv conformance (tools/conformance/) accepts these and nothing
+# else, besides the skips upstream's own build has too (upstream.json).
 #
 # One entry per cause: (targets, modes, test, result, reason[, report])
 # - targets: comma-separated unix, unix-asan, qemu, or "*"
@@ -70,8 +70,7 @@ EXPECTED += [
 # thread/stress_recurse.py recurses in a thread until RuntimeError. At times the thread's C
 # stack (64 KiB, ports/unix/mpthreadport.c) runs out first: it crashed in one of our six plain
 # unix runs, in one of three of upstream's own standard build (its "flaky" entry in
-# conformance_upstream.json), and failed under ASan in one of four; each passed when run
-# again. Upstream's
+# upstream.json), and failed under ASan in one of four; each passed when run again. Upstream's
 # run-tests.py ignores its failures from v1.28.0 (flaky_tests_to_ignore, 43199278eb52: "stack
 # overflow under emulation"), and sizes thread stacks up under sanitizers from v1.27.0.
 # "flaky": accepted when it fails, no note when it passes.
