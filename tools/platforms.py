@@ -1,7 +1,7 @@
 """Every platform, declared once: the one registry the build, the runners, the bench and the
 tests read. A platform added later is one entry of PLATFORMS.
 
-A platform is a firmware (its BuildRecipe: which MicroPython port builds it, from which of our
+A platform is a firmware (its build recipe: which MicroPython port builds it, from which of our
 folders, into build/<out>/) and what goes with it:
 - runner: what executes code on it: "unix" (the binary as a subprocess, with env), "qemu" (a
   QEMU machine, `machine`, with its UART on a pty) or "board" (a real board on a serial port);

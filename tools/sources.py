@@ -1,5 +1,5 @@
 """The pinned upstream sources besides MicroPython: the peers the bench measures ours against
-(tools/peers.py), and what a firmware builds from (ulab in qemu-ulab, tools/build.py).
+(tools/peers.py), and what a firmware builds from (ulab in qemu-ulab, tools/platforms.py).
 
 Each is pinned here, in PINS, and nowhere else; `fetch` clones each at its pin into
 lib/peers/<name>/ (git-ignored, never committed), shallow, with only the paths the build uses.

@@ -1,6 +1,6 @@
 # Read only by MicroPython v1.24's qemu Makefile, which knows no BOARD_DIR: it includes
 # boards/$(BOARD).mk from the port's folder, and then from each make --include-dir;
-# tools/build.py passes this file's parent's parent (ports/qemu) as one. It reads the board
+# tools/platforms.py passes this file's parent's parent (ports/qemu) as one. It reads the board
 # as v1.25 and later do, and adds what v1.25 gave the port and `./inv deploy` needs: importing
 # .mpy and .py files from a filesystem (ports/qemu/mpconfigport.h there, v1.25.0).
 include $(BOARD_DIR)/mpconfigboard.mk
