@@ -34,7 +34,8 @@ class BuildRecipe:
         self.artifacts = artifacts  # the main one last
         self.make_args = make_args  # *_DIR values are folders of this project
         self.make_flags = make_flags  # options of make itself; {root}: this project
-        # User C modules: {name: folder of this project}, or None for usermod/ (ours alone).
+        # User C modules: {name: folder of this project}, None for usermod/ (ours alone), or
+        # {} for none: our frozen package without _fastpath, as on stock firmware.
         self.usermods = usermods
         self.peers = peers  # peers' sources it builds from (tools/peers.py PINS)
         # A firmware that is not ours, for the tests of the package on stock firmware
@@ -45,6 +46,12 @@ class BuildRecipe:
         # architecture (None: the host's; the kernel index, tools/kernels.py, reads both).
         self.board = board
         self.arch = arch
+
+    @property
+    def c_module(self):
+        """Whether the firmware has our C module _fastpath (the c rungs, and _args' buffer
+        queries in C)."""
+        return self.usermods is None or "fastpath" in self.usermods
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -91,6 +98,14 @@ FIRMWARES = {
             usermods={"fastpath": "usermod/fastpath", "ulab": "lib/peers/micropython-ulab/code"},
             peers=("micropython-ulab",), board="qemu", arch="armv7emsp",
         ),
+        # The emulated board with our frozen package but without our C module, as a stock
+        # install without native modules runs it: no c rungs, and _args' buffer queries in
+        # Python.
+        BuildRecipe(
+            "qemu-noc", "qemu", "qemu-noc", ("lib/micropython-lib",), ("firmware.elf",),
+            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            ("--include-dir={root}/ports/qemu",), usermods={}, board="qemu", arch="armv7emsp",
+        ),
         # Not ours: the stock firmwares the mip package and native modules are proved on.
         # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
         # frozen fastpath package.
@@ -124,8 +139,9 @@ FIRMWARES = {
     )
 }
 # The firmwares "all" builds: ours (the peers' variants are built by ./inv bench --peers, the
-# stock ones by the tests that use them, each also by name).
-OURS = tuple(name for name, f in FIRMWARES.items() if f.stock is None and not f.peers)
+# stock ones and the one without our C module by the tests that use them, each also by name).
+OURS = tuple(name for name, f in FIRMWARES.items()
+             if f.stock is None and not f.peers and f.c_module)
 
 
 # The firmware each test target runs (tools/targets.py's runners): a real board runs the
@@ -319,7 +335,7 @@ def fetch(layout, url, targets):
 def _usermods(t, layout, out):
     """The USER_C_MODULES folder of t: usermod/, or for a firmware with more modules than
     ours, out/usermod/ holding a link to each module's folder (make reads one folder)."""
-    if not t.usermods:
+    if t.usermods is None:
         return layout.root / "usermod"
     folder = out / "usermod"
     folder.mkdir(parents=True, exist_ok=True)
@@ -396,9 +412,10 @@ def build(layout, targets, jobs):
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
         ]
         if t.stock is None:
-            identity.write_module(out, ident, t.board, t.arch, layout.root)
+            identity.write_module(out, ident, t.board, t.arch, layout.root, c=t.c_module)
+            if t.usermods != {}:
+                args.append(("USER_C_MODULES", _usermods(t, layout, out)))
             args += [
-                ("USER_C_MODULES", _usermods(t, layout, out)),
                 ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
                 ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
                 ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),
