@@ -100,7 +100,7 @@ FIRMWARES = {
         ),
         # The emulated board with our frozen package but without our C module, as a stock
         # install without native modules runs it: no c rungs, and _args' buffer queries in
-        # Python.
+        # Python (tests/test_no_c_module.py).
         BuildRecipe(
             "qemu-noc", "qemu", "qemu-noc", ("lib/micropython-lib",), ("firmware.elf",),
             {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
