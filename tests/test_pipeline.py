@@ -117,7 +117,8 @@ def test_unknown_target_is_one_line_with_the_choices():
     code, out = inv("build", "--target", "esp32")
     assert code != 0
     assert out.strip() == ("unknown target 'esp32'; choose from: pybv11, unix, unix-asan, qemu, "
-                           "qemu-ulab, qemu-stock, unix-stock, qemu-an385, qemu-rv32, all")
+                           "qemu-ulab, qemu-noc, qemu-stock, unix-stock, qemu-an385, qemu-rv32, "
+                           "all")
 
 
 def test_missing_toolchain_names_the_fix(tmp_path):

@@ -208,7 +208,7 @@ def fetch(layout, url, targets):
 def _usermods(t, layout, out):
     """The USER_C_MODULES folder of t: usermod/, or for a firmware with more modules than
     ours, out/usermod/ holding a link to each module's folder (make reads one folder)."""
-    if not t.usermods:
+    if t.usermods is None:
         return layout.root / "usermod"
     folder = out / "usermod"
     folder.mkdir(parents=True, exist_ok=True)
@@ -285,9 +285,10 @@ def build(layout, targets, jobs):
             ("MICROPY_MPYCROSS_DEPENDENCY", layout.mpy_cross),
         ]
         if t.stock is None:
-            identity.write_module(out, ident, t.board, t.arch, layout.root)
+            identity.write_module(out, ident, t.board, t.arch, layout.root, c=t.c_module)
+            if t.usermods != {}:
+                args.append(("USER_C_MODULES", _usermods(t, layout, out)))
             args += [
-                ("USER_C_MODULES", _usermods(t, layout, out)),
                 ("FROZEN_MANIFEST", layout.root / "frozen" / "manifest.py"),
                 ("MICROPY_MANIFEST_FASTPATH_DIR", layout.root),
                 ("MICROPY_MANIFEST_FASTPATH_GEN_DIR", out / "gen"),

@@ -45,11 +45,11 @@ def _write_if_changed(path, text):
     return True
 
 
-def write_module(out_dir, info, board, arch, root=None):
+def write_module(out_dir, info, board, arch, root=None, c=True):
     """<out_dir>/gen/fastpath/_index.py, only if it changed; True when it was written: the
     kernel index (tools/kernels.py) of a firmware for board (fastpath.board.NAME there) of
-    mpy architecture arch, with BUILD = info."""
-    return kernels.write_index(Path(out_dir) / MODULE, board, arch, build=info,
+    mpy architecture arch, with BUILD = info; c: whether the firmware has our C module."""
+    return kernels.write_index(Path(out_dir) / MODULE, board, arch, build=info, c=c,
                                root=root or kernels.ROOT)
 
 

@@ -56,7 +56,8 @@ class Platform:
         self.artifacts = artifacts  # the main one last
         self.make_args = make_args  # *_DIR values are folders of this project
         self.make_flags = make_flags  # options of make itself; {root}: this project
-        # User C modules: {name: folder of this project}, or None for usermod/ (ours alone).
+        # User C modules: {name: folder of this project}, None for usermod/ (ours alone), or
+        # {} for none: our frozen package without _fastpath, as on stock firmware.
         self.usermods = usermods
         self.peers = peers  # peers' sources it builds from (tools/sources.py PINS)
         # A firmware that is not ours, for the tests of the package on stock firmware
@@ -78,6 +79,12 @@ class Platform:
         self.import_heap = import_heap  # bytes (tests/test_memory.py)
         self.suite_timeout = suite_timeout  # seconds a test of MicroPython's suite may take
         self.ram = ram  # (address, size): RAM the firmware leaves unused (tests/target/ramfs.py)
+
+    @property
+    def c_module(self):
+        """Whether the firmware has our C module _fastpath (the c rungs, and _args' buffer
+        queries in C)."""
+        return self.usermods is None or "fastpath" in self.usermods
 
     def args(self, root):
         """make_args with our folders made absolute for root."""
@@ -149,6 +156,17 @@ PLATFORMS = {
             board="qemu", arch="armv7emsp", machine=MPS2_AN386,
             core="Cortex-M4F (MPS2_AN386)", unit="instructions",
         ),
+        # The emulated board with our frozen package but without our C module, as a stock
+        # install without native modules runs it: no c rungs, and _args' buffer queries in
+        # Python (tests/test_no_c_module.py).
+        Platform(
+            "qemu-noc", "qemu", "qemu-noc", ("lib/micropython-lib",), ("firmware.elf",),
+            {"BOARD_DIR": "ports/qemu", "BOARD": "MPS2_AN386"},
+            ("--include-dir={root}/ports/qemu",),
+            usermods={},
+            board="qemu", arch="armv7emsp", machine=MPS2_AN386,
+            core="Cortex-M4F (MPS2_AN386)", unit="instructions",
+        ),
         # Not ours: the stock firmwares the mip package and native modules are proved on.
         # Our emulated board (armv7emsp) with its filesystem but without _fastpath and the
         # frozen fastpath package.
@@ -198,8 +216,9 @@ PLATFORMS = {
 }
 
 # The firmwares "all" builds: ours (the peers' variants are built by ./inv bench --peers, the
-# stock ones by the tests that use them, each also by name).
-OURS = tuple(name for name, p in PLATFORMS.items() if p.stock is None and not p.peers)
+# stock ones and the one without our C module by the tests that use them, each also by name).
+OURS = tuple(name for name, p in PLATFORMS.items()
+             if p.stock is None and not p.peers and p.c_module)
 # The test and bench targets (./inv test --target), by their name, in the order they run:
 # hosts first, then the emulator, then a board.
 TARGETS = {p.target: p for p in sorted(PLATFORMS.values(), key=lambda p: (
