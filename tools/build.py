@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from tools import identity, sources
-from tools.util import git, say
+from tools.util import elf_size, git, say
 
 
 class BuildError(Exception):
@@ -360,15 +360,6 @@ def _make(stage, workdir, args, log, env, jobs, layout, flags=()):
         raise BuildError("build: {} failed; full log: {}".format(stage, layout.rel(log)))
 
 
-def _size(path):
-    r = subprocess.run(["arm-none-eabi-size" if path.suffix == ".elf" else "size", str(path)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        return ""
-    text, data, bss = r.stdout.splitlines()[1].split()[:3]
-    return "text {}, data {}, bss {}".format(text, data, bss)
-
-
 def build(layout, targets, jobs):
     """Build mpy-cross, then each firmware of targets into its folder of layout.build."""
     mp = layout.micropython
@@ -414,6 +405,6 @@ def build(layout, targets, jobs):
                 t.name, ", ".join(missing), layout.rel(log)))
         identity.write_json(out, ident)
         main = out / t.artifacts[-1]
-        say(t.name, "{}: {}".format(layout.rel(main), _size(main)))
+        say(t.name, "{}: {}".format(layout.rel(main), elf_size(main) or ""))
         for a in t.artifacts[:-1]:
             say(t.name, layout.rel(out / a))
