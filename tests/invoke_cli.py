@@ -3,9 +3,9 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.settings import ROOT
+
 INVOKE = [sys.executable, "-m", "tools.cli"]  # what ./inv runs
 
 

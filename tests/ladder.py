@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 from tools import kernels as declared
+from tools.settings import ROOT
 from tools.targets import from_literal
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_CODE = Path(__file__).resolve().parent / "target"
 KERNELS = declared.discover()
 

@@ -5,12 +5,13 @@ CPython and filtered with NumPy, so min/max/mean are checked exactly.
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "adc_filter.py"
+from tools.settings import ROOT
+
+EXAMPLE = ROOT / "examples" / "adc_filter.py"
 
 
 def synthetic_q15(n=1024):

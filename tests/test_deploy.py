@@ -17,7 +17,7 @@ from invoke_cli import run_task
 from tools import deploy as deploying
 from tools.settings import ROOT
 from tools.platforms import TARGETS
-from tools.targets import QemuTarget, SerialTarget, from_literal
+from tools.targets import QemuTarget, SerialTarget, _open_repl, from_literal
 from tools.usbhost import Host, Mount, unmount_command
 
 FAKE_MPY_CROSS = """\
@@ -90,11 +90,8 @@ del _fp_walk
 
 
 def _board(port, code):
-    from mpremote.transport_serial import SerialTransport
-
-    t = SerialTransport(port, baudrate=115200)
+    t = _open_repl(port, soft_reset=False)  # the board as the test left it
     try:
-        t.enter_raw_repl(soft_reset=False)  # the board as the test left it
         return t.exec(code).decode()
     finally:
         t.close()

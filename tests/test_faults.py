@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from invoke_cli import ROOT, inv
+from invoke_cli import inv
+from tools.settings import ROOT
 
 
 

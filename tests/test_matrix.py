@@ -9,6 +9,7 @@ import pytest
 from invoke_cli import run_task
 from tools import matrix
 from tools.settings import Layout
+from tools.util import ElfSize
 
 TAGS = ["v1.23.0", "v1.24.0-preview", "v1.24.0", "v1.24.1", "v1.25.0", "v1.26.0",
         "v1.26.1", "v1.27.0-preview", "v1.27.0", "v1.28.0", "v1.29.0-preview", "nonsense"]
@@ -60,7 +61,7 @@ def test_a_submodule_that_cannot_be_fetched_costs_only_its_target(tmp_path, monk
     built = []
     monkeypatch.setattr(matrix.building, "fetch", fetch)
     monkeypatch.setattr(matrix.building, "build", lambda layout, fs, jobs: built.extend(fs))
-    monkeypatch.setattr(matrix, "_firmware_size", lambda path: 1000)
+    monkeypatch.setattr(matrix, "elf_size", lambda path: ElfSize(1000, 0, 0))
     base = Layout(tmp_path / "build", tmp_path / "lib" / "micropython", "v1.25.0", tmp_path)
     report = matrix.run(base, ["v1.28.0"], "pybv11,unix", "url", 1, tests=False, bench=False,
                         echo=lambda *a: None)

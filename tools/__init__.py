@@ -1,7 +1,7 @@
 """Host-side tools behind tasks.py, kept here so tests can import them. One module a job:
 
 - settings: the project's settings, read once and passed down (Layout: where things are)
-- util: the helpers every tool uses (a stage's line of output, git)
+- util: the helpers every tool uses (a stage's line of output, git, an ELF file's size)
 - cli: the command line of ./inv (invoke's own, on tasks.py)
 - platforms: every platform, declared once: its build recipe, runner, board, arch, budgets
 - build: the toolchain, fetching MicroPython, make (the firmwares of the platforms)

@@ -8,12 +8,11 @@ table, JSON and a PNG chart, and checks the figures against the goals: each kern
 """
 
 import json
-import subprocess
 from pathlib import Path
 
 from tools import kernels as declared
 from tools.targets import from_literal
-from tools.util import git_describe
+from tools.util import elf_size, git_describe
 
 # Goals for every kernel: (rung, other rung, at least this many times faster).
 LADDER_GOALS = (("opt", "py", 1.0), ("native", "opt", 1.8), ("viper", "py", 20.0))
@@ -275,24 +274,15 @@ def costs(rep, layout, folder="qemu"):
         mpy = [out / "frozen_mpy" / "fastpath" / (kernel + ".mpy"),
                out / "frozen_mpy" / "fastpath_thumb" / (kernel + ".mpy")]
         obj = out / "fastpath" / (kernel + ".o")
+        size = elf_size(obj) if obj.exists() else None
         rows.append({
             "kernel": kernel,
             "heap": rep.get("heap", {}).get(kernel),
             "frozen": sum(p.stat().st_size for p in mpy if p.exists()),
             "asm": mpy[1].exists(),
-            "c": _object_size(obj) if obj.exists() else None,
+            "c": size.flash if size else None,
         })
     return rows
-
-
-def _object_size(obj):
-    # text + data of an object file (arm-none-eabi-size, else the host's size).
-    for tool in ("arm-none-eabi-size", "size"):
-        r = subprocess.run([tool, str(obj)], capture_output=True, text=True)
-        if r.returncode == 0:
-            text, data = r.stdout.splitlines()[1].split()[:2]
-            return int(text) + int(data)
-    return None
 
 
 def costs_markdown(rows):

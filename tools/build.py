@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tools import identity, sources
 from tools.platforms import OURS, PLATFORMS
-from tools.util import git, say
+from tools.util import elf_size, git, say
 
 
 class BuildError(Exception):
@@ -53,6 +53,7 @@ APT_PACKAGES = {
     "git": "git",
     "clang": "clang",  # libFuzzer for the C kernels (tests/fuzz)
     "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
+    "setpriv": "util-linux",  # QEMU killed with the process that started it (tools/targets.py)
     # The native modules for RISC-V boards (./inv natmod --arch rv32imc), as upstream's CI.
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf",
     "qemu-system-riscv32": "qemu-system-misc",  # upstream's VIRT_RV32 board (test_stock.py)
@@ -249,15 +250,6 @@ def _make(stage, workdir, args, log, env, jobs, layout, flags=()):
         raise BuildError("build: {} failed; full log: {}".format(stage, layout.rel(log)))
 
 
-def _size(path):
-    r = subprocess.run(["arm-none-eabi-size" if path.suffix == ".elf" else "size", str(path)],
-                       capture_output=True, text=True)
-    if r.returncode:
-        return ""
-    text, data, bss = r.stdout.splitlines()[1].split()[:3]
-    return "text {}, data {}, bss {}".format(text, data, bss)
-
-
 def build(layout, targets, jobs):
     """Build mpy-cross, then each firmware of targets into its folder of layout.build."""
     mp = layout.micropython
@@ -304,6 +296,6 @@ def build(layout, targets, jobs):
                 t.name, ", ".join(missing), layout.rel(log)))
         identity.write_json(out, ident)
         main = out / t.artifacts[-1]
-        say(t.name, "{}: {}".format(layout.rel(main), _size(main)))
+        say(t.name, "{}: {}".format(layout.rel(main), elf_size(main) or ""))
         for a in t.artifacts[:-1]:
             say(t.name, layout.rel(out / a))

@@ -265,7 +265,8 @@ def deploy(port, paths, mpy_cross, run=None, firmware_version=None, echo=print):
     """Compile paths with mpy_cross (a path), check versions, copy the .mpy files to the board
     on port, and then execute run (Python source) there if given. Returns what run printed."""
     from mpremote.transport import TransportError, TransportExecError
-    from mpremote.transport_serial import SerialTransport
+
+    from tools.targets import open_serial
 
     binary = Path(mpy_cross)
     if not binary.exists():
@@ -288,7 +289,7 @@ def deploy(port, paths, mpy_cross, run=None, firmware_version=None, echo=print):
                 "the emulator (./inv emulator) and pass the pty it prints".format(port)
             )
         try:
-            transport = SerialTransport(port, baudrate=115200)
+            transport = open_serial(port)
         except TransportError:
             raise DeployError(
                 "deploy: cannot open {}; is another program (a REPL) holding it?".format(port)

@@ -16,7 +16,7 @@ reads only that (frozen/fastpath/__init__.py).
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.settings import ROOT
 
 # Names a kernel declares, with their defaults.
 DECLARED = {

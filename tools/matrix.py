@@ -23,6 +23,7 @@ from tools import build as building
 from tools import kernels as declared
 from tools.platforms import TARGETS
 from tools.settings import Layout
+from tools.util import elf_size
 
 FIRST = (1, 24, 0)  # ports/qemu exists from v1.24.0
 
@@ -61,16 +62,6 @@ def default_refs(tags):
 def layout_for(base, ref):
     """Where release ref lives, beside base (the settings' layout)."""
     return Layout(base.build / ref, "{}-{}".format(base.micropython, ref), ref, base.root)
-
-
-def _firmware_size(path):
-    # text + data of the firmware, as size reports them (the flash it takes).
-    tool = "arm-none-eabi-size" if path.suffix == ".elf" else "size"
-    r = subprocess.run([tool, str(path)], capture_output=True, text=True)
-    if r.returncode:
-        return None
-    text, data = r.stdout.splitlines()[1].split()[:2]
-    return int(text) + int(data)
 
 
 def suite_files(root):
@@ -146,7 +137,8 @@ def run(base, refs, targets, url, jobs, tests=True, bench=True, repeat=3, echo=p
                 entry["built"][f.name] = _public(str(e))
                 continue
             entry["built"][f.name] = "yes"
-            entry["size"][f.name] = _firmware_size(building.firmware_path(layout, f.name))
+            size = elf_size(building.firmware_path(layout, f.name))
+            entry["size"][f.name] = size.flash if size else None  # text + data: its flash
         # The targets the suite can run here: every one but a real board's.
         runnable = [n for n, p in TARGETS.items()
                     if p.runner != "board" and entry["built"].get(p.name) == "yes"]

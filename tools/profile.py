@@ -26,9 +26,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tools.settings import ROOT
 from tools.targets import QemuTarget, from_literal
 
-ROOT = Path(__file__).resolve().parent.parent
 PLUGIN_SOURCE = ROOT / "tools" / "insnprof.c"
 FROZEN = ROOT / "frozen"
 

@@ -15,10 +15,8 @@ within the timeout becomes TargetTimeout, and an emulator is then restarted.
 """
 
 import ast
-import ctypes
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -211,12 +209,16 @@ def _open_repl(device, soft_reset=True, timeout=10):
     return transport
 
 
-def _die_with_parent():
-    # Runs in the child before exec: the kernel sends SIGKILL to QEMU when pytest goes away,
-    # however it goes (Ctrl-C, a crash, kill -9), so no emulator outlives a test run.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    os.setpgrp()
+# util-linux's setpriv sets PR_SET_PDEATHSIG and then execs the command, which keeps it: none
+# of our code runs in the child between fork and exec.
+DIE_WITH_PARENT = ("setpriv", "--pdeathsig", "KILL", "--")
+
+
+def launch(cmd, **popen):
+    """subprocess.Popen(cmd, **popen) as a child the kernel kills (SIGKILL) when the thread that
+    started it ends, however it ends (Ctrl-C, a crash, kill -9), so no emulator outlives a test
+    run; in a session of its own, so a Ctrl-C at the terminal reaches only us."""
+    return subprocess.Popen(DIE_WITH_PARENT + tuple(cmd), start_new_session=True, **popen)
 
 
 class QemuTarget(SerialTarget):
@@ -231,18 +233,22 @@ class QemuTarget(SerialTarget):
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            self.qemu_args + self.extra_args + ("-kernel", str(self.firmware)),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
+        try:
+            self.proc = launch(
+                self.qemu_args + self.extra_args + ("-kernel", str(self.firmware)),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as e:  # no setpriv (setpriv itself says where QEMU is missing)
+            raise RuntimeError("qemu did not start: cannot run {} ({})".format(
+                e.filename, e.strerror)) from None
         # QEMU names the pty it made: "char device redirected to /dev/pts/N (label serial0)".
-        line = b""
+        said = b""  # its last line, for the error where it does not start
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
+            said = line.strip() or said
             m = re.search(rb"redirected to (/dev/pts/\d+)", line)
             if m:
                 self.device = m.group(1).decode()
@@ -250,10 +256,10 @@ class QemuTarget(SerialTarget):
             if not line and self.proc.poll() is not None:
                 break
         else:
-            line = b"(timed out)"
+            said = b"(timed out)"
         if self.device is None:
             self.stop()
-            raise RuntimeError("qemu did not start: " + line.decode(errors="replace"))
+            raise RuntimeError("qemu did not start: " + said.decode(errors="replace"))
 
     def connect(self):
         if self.proc is None or self.proc.poll() is not None:
