@@ -125,8 +125,8 @@ def test_missing_toolchain_names_the_fix(tmp_path):
     # A PATH with everything but the ARM compiler; setup may not install (not as root).
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    for tool in ("git", "make", "cc", "qemu-system-arm", "dfu-util", "clang", "unshare", "sh",
-                 "uname", "riscv64-unknown-elf-gcc", "qemu-system-riscv32"):
+    for tool in ("git", "make", "cc", "qemu-system-arm", "dfu-util", "clang", "unshare", "setpriv",
+                 "prlimit", "sh", "uname", "riscv64-unknown-elf-gcc", "qemu-system-riscv32"):
         found = shutil.which(tool)
         if found:
             (bindir / tool).symlink_to(found)

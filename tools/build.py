@@ -54,6 +54,7 @@ APT_PACKAGES = {
     "clang": "clang",  # libFuzzer for the C kernels (tests/fuzz)
     "unshare": "util-linux",  # a full disk, simulated in a namespace (tests/test_faults.py)
     "setpriv": "util-linux",  # QEMU killed with the process that started it (tools/targets.py)
+    "prlimit": "util-linux",  # upstream CI's open-file limit (tools/conformance/runs.py)
     # The native modules for RISC-V boards (./inv natmod --arch rv32imc), as upstream's CI.
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf",
     "qemu-system-riscv32": "qemu-system-misc",  # upstream's VIRT_RV32 board (test_stock.py)

@@ -8,7 +8,6 @@ run-tests.py runs in wrapper.py, its own process. A run is stopped when it print
 QUIET_LIMIT seconds, when our process ends, and by stop_all() (on Ctrl-C).
 """
 
-import ctypes
 import os
 import resource
 import selectors
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from tools.platforms import PLATFORMS
 from tools.platforms import TARGETS as PLATFORM_TARGETS
+from tools.targets import DIE_WITH_PARENT, launch
 from tools.conformance.results import (
     RESULT_LINE,
     ConformanceError,
@@ -128,22 +128,17 @@ def plan(firmwares, modes=None):
 # --- the process ----------------------------------------------------------------------------
 
 
-# libc for prctl(): loaded here, not in the child between fork and exec, where another
-# thread's import lock could be held.
-_LIBC = ctypes.CDLL(None, use_errno=True)
 _LIVE = set()  # the run-tests.py processes running now, to stop on Ctrl-C
 _LIVE_LOCK = threading.Lock()
 
 
-def _child_setup():
-    # In the child before exec: die with our process (PR_SET_PDEATHSIG), lead a process group
-    # of its own (so a stop reaches every process it started), and the open-file limit of
-    # upstream's CI.
-    _LIBC.prctl(1, signal.SIGKILL)
-    os.setpgrp()
+def _open_files():
+    # The open-file limit of upstream's CI, as util-linux's prlimit runs a command with it
+    # (nothing of ours runs in the child between fork and exec).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    limit = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    if hard == resource.RLIM_INFINITY:
+        return ("prlimit", "--nofile={}:unlimited".format(OPEN_FILES))
+    return ("prlimit", "--nofile={}:{}".format(min(OPEN_FILES, hard), hard))
 
 
 def _command(fw, mode, mp_dir, out_dir, jobs, python, only=()):
@@ -162,8 +157,7 @@ def _command(fw, mode, mp_dir, out_dir, jobs, python, only=()):
             raise ConformanceError("conformance: {} has a space in its path, which run-tests.py "
                                    "cannot pass to QEMU; build in a folder without spaces"
                                    .format(fw.path))
-        qemu = " ".join(("setpriv", "--pdeathsig", "KILL") + tuple(fw.qemu_args)
-                        + ("-kernel", str(fw.path)))
+        qemu = " ".join(DIE_WITH_PARENT + tuple(fw.qemu_args) + ("-kernel", str(fw.path)))
         args = ["-t", "execpty:" + qemu] + args
         if mode == "asmfp":
             wrapper += ["--unskip", "qemu:" + ",".join(ASMFP_TESTS)]
@@ -200,9 +194,10 @@ def _invoke(cmd, cwd, env, log_path, on_fail, label):
     """Run cmd, its output in log_path and each FAIL test to on_fail; (lines, exit code). A
     run that prints nothing for QUIET_LIMIT seconds is stopped: ConformanceError."""
     with _LIVE_LOCK:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                preexec_fn=_child_setup)
+        # It dies with us and leads a session of its own, so a stop reaches every process it
+        # started (targets.launch).
+        proc = launch(_open_files() + tuple(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         _LIVE.add(proc)
     lines, last_test, pending = [], None, b""
     hung, stop = False, True  # stop it, unless its output ends by itself
