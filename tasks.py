@@ -360,7 +360,7 @@ def repl(c, target="qemu", port=None):
         "port": "serial port of the board for --target device (default /dev/ttyACM0)",
         "kernel": "only this kernel (one of fastpath.KERNELS)",
         "json": "also write the JSON report to this file",
-        "repeat": "measurements per tier; min and median are kept (default 5)",
+        "repeat": "measurements per rung; min and median are kept (default 5)",
         "docs": "rewrite docs/benchmarks.md, .json and .png from this run (qemu only)",
         "arch": "instead, each arch's mip package on a stock emulated board of its core: "
                 "armv6m,armv7m,armv7emsp,rv32imc (tools/archbench.py; with --docs: "
@@ -371,7 +371,7 @@ def repl(c, target="qemu", port=None):
 )
 def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=False,
           peers=False, arch=None):
-    """Time every tier of every kernel on a target: table, JSON and PNG in build/bench/."""
+    """Time every rung of every kernel on a target: table, JSON and PNG in build/bench/."""
     from tools import bench as report
     from tools import kernels
 

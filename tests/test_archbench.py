@@ -29,7 +29,7 @@ def test_every_cores_counts_match_the_recorded_ones(layout):
     declared = kernels.discover()
     for rep in reps:
         assert rep["unit"] == "instructions", rep["arch"]  # an exact clock on every board
-        rungs = {r["tier"] for r in rep["rows"]}
+        rungs = {r["rung"] for r in rep["rows"]}
         assert {"py", "opt", "native", "viper", "c"} <= rungs, (rep["arch"], rungs)
         # asm only where the Cortex-M4's DSP instructions run.
         assert ("asm" in rungs) == (rep["arch"] == "armv7emsp"), rep["arch"]
@@ -37,9 +37,9 @@ def test_every_cores_counts_match_the_recorded_ones(layout):
         # ports/qemu/mpconfigport.h), whose hits vary a little between passes: a rung that
         # allocates nothing measures within 0.5% (at most 280 instructions here), not exactly.
         for r in rep["rows"]:
-            if r["tier"] in declared[r["kernel"]].no_alloc:
+            if r["rung"] in declared[r["kernel"]].no_alloc:
                 assert r["median"] - r["min"] <= max(400, r["min"] // 200), (
-                    rep["arch"], r["kernel"], r["tier"], r["min"], r["median"])
+                    rep["arch"], r["kernel"], r["rung"], r["min"], r["median"])
     baseline = json.loads((layout.root / "docs" / "architectures.json").read_text())
     problems, new = archbench.compare(baseline, {rep["arch"]: rep for rep in reps}, 0.03)
     if new:
@@ -49,10 +49,10 @@ def test_every_cores_counts_match_the_recorded_ones(layout):
         "./inv bench --arch {} --docs if intended):\n".format(ARCHES) + "\n".join(problems)
 
 
-def _rep(arch, rows, tiers=("py", "opt", "viper", "c")):
-    # A report as tools.bench.report() makes it, from (kernel, tier, count for 100 units).
+def _rep(arch, rows, rungs=("py", "opt", "viper", "c")):
+    # A report as tools.bench.report() makes it, from (kernel, rung, count for 100 units).
     lines = [(k, t, 100, n, n, 1, "byte", "100 bytes") for k, t, n in rows]
-    rep = bench.report("board/" + arch, "instructions", tiers, lines, 3)
+    rep = bench.report("board/" + arch, "instructions", rungs, lines, 3)
     rep.update({"arch": arch, "core": "core", "counts": "instructions", "seconds": 12.0})
     return rep
 
@@ -61,7 +61,7 @@ def test_the_table_gives_each_core_its_column_and_gains():
     m0 = _rep("armv6m", [("k", "py", 20000), ("k", "opt", 10000), ("k", "viper", 500),
                          ("k", "c", 100)])
     m4 = _rep("armv7emsp", [("k", "py", 16000), ("k", "viper", 400), ("k", "asm", 200)],
-              tiers=("py", "opt", "viper", "asm", "c"))
+              rungs=("py", "opt", "viper", "asm", "c"))
     text = archbench.table([m0, m4])
     lines = text.splitlines()
     assert lines[0] == "| kernel | rung | M0+ | M4 |"

@@ -27,7 +27,7 @@ def fresh_bench(layout, qemu_firmware):
 
 
 def _counts(rep):
-    return {(r["kernel"], r["tier"]): (r["min"], r["median"]) for r in rep["rows"]}
+    return {(r["kernel"], r["rung"]): (r["min"], r["median"]) for r in rep["rows"]}
 
 
 @pytest.mark.full  # two more runs of the whole bench
@@ -52,11 +52,11 @@ def test_a_kernels_counts_depend_on_that_kernel_alone(layout, qemu_firmware, fre
     # same instructions. One that allocates may have the garbage collector run inside a
     # measurement, at a point that depends on the heap it starts from (crc32 py, whose long
     # ints fill the heap every few hundred bytes: 57,354,320 and 57,354,520): a few ticks.
-    for (kernel, tier), (lo, med) in fresh.items():
-        if tier in declared[kernel].no_alloc:
-            assert lo == med, (kernel, tier, lo, med)
+    for (kernel, rung), (lo, med) in fresh.items():
+        if rung in declared[kernel].no_alloc:
+            assert lo == med, (kernel, rung, lo, med)
         else:
-            assert med - lo <= max(40, lo // 100000), (kernel, tier, lo, med)
+            assert med - lo <= max(40, lo // 100000), (kernel, rung, lo, med)
     assert {k for k, _ in fresh} == set(names)  # every kernel has rows on the emulator
     # Each row carries its kernel's own unit of work, and the report its workloads.
     for r in fresh_bench["rows"]:
@@ -78,7 +78,7 @@ def test_counts_match_the_committed_baseline(layout, fresh_bench):
 
 
 def _rows(kernel, *tiers_and_costs):
-    return [{"kernel": kernel, "tier": t, "per_call": c} for t, c in tiers_and_costs]
+    return [{"kernel": kernel, "rung": t, "per_call": c} for t, c in tiers_and_costs]
 
 
 def test_the_baseline_comparison_names_only_the_kernel_that_moved():

@@ -21,8 +21,8 @@ def test_only_the_python_rungs_exist_under_cpython():
     assert fp.BUILD is None  # no firmware: the package found its kernels in its folder
     want = sorted(k for k, d in ladder.KERNELS.items() if d.runs_on("cpython"))
     assert sorted(fp.KERNELS) == want
-    for kernel, tiers in fp.KERNELS.items():
-        assert sorted(tiers) == sorted(RUNGS), kernel
+    for kernel, rungs in fp.KERNELS.items():
+        assert sorted(rungs) == sorted(RUNGS), kernel
 
 
 def absent(fp, kernel):

@@ -50,8 +50,8 @@ def test_running_crc_chains(target):
     lines = out.splitlines()
     assert len(lines) >= 5
     for line in lines:
-        tier, chained, keyword = line.split()
-        assert int(chained) == int(keyword) == 0xCBF43926, tier
+        rung, chained, keyword = line.split()
+        assert int(chained) == int(keyword) == 0xCBF43926, rung
 
 
 # --- the hw rung ---------------------------------------------------------------------------

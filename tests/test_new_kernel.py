@@ -131,13 +131,13 @@ def test_a_new_kernel_is_built_tested_and_benched(tmp_path, layout, qemu_firmwar
     finally:
         emulator.close()
     declared = kernels.discover()
-    theirs = {(r["kernel"], r["tier"]): r["min"] for r in recorded["rows"]}
+    theirs = {(r["kernel"], r["rung"]): r["min"] for r in recorded["rows"]}
     for r in ours["rows"]:
-        was, now = r["min"], theirs[(r["kernel"], r["tier"])]
-        if r["tier"] in declared[r["kernel"]].no_alloc or r["tier"] == "c":
-            assert now == was, (r["kernel"], r["tier"], was, now)
+        was, now = r["min"], theirs[(r["kernel"], r["rung"])]
+        if r["rung"] in declared[r["kernel"]].no_alloc or r["rung"] == "c":
+            assert now == was, (r["kernel"], r["rung"], was, now)
         else:
-            assert abs(now - was) <= was // 2000, (r["kernel"], r["tier"], was, now)
+            assert abs(now - was) <= was // 2000, (r["kernel"], r["rung"], was, now)
 
 
 # --- new-kernel --args: the template for a given signature ----------------------------------

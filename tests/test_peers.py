@@ -125,7 +125,7 @@ def test_pins_name_tags_and_the_ulab_firmware_is_not_in_all():
 
 
 def test_crosscheck_compares_the_raw_loops_own_counts():
-    bench_rep = {"rows": [{"kernel": "crc32", "tier": "c", "per_call": 10240}]}
+    bench_rep = {"rows": [{"kernel": "crc32", "rung": "c", "per_call": 10240}]}
     raw = {"kernel": "crc32", "peer": "c", "per_call": 10265, "own": {"f": 10263}}
     same, = peers.crosscheck(bench_rep, [raw], {"crc32": {"f": 10263}})
     assert same["difference"] == -25 and same["same"]

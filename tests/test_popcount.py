@@ -36,8 +36,8 @@ def test_float_and_wide_items_count_their_raw_bits(target):
     lines = out.splitlines()
     assert len(lines) >= 5
     for line in lines:
-        tier, *counts = line.split()
-        assert list(map(int, counts)) == want, tier
+        rung, *counts = line.split()
+        assert list(map(int, counts)) == want, rung
 
 
 def test_table_in_flash_counts_bits():

@@ -18,7 +18,7 @@ TICK = 40  # instructions per tick of the board's clock (fastpath.timing)
 def _smallest_kernel(layout):
     # A kernel with py and viper rungs on the emulator, cheapest py first.
     baseline = json.loads((layout.root / "docs" / "benchmarks.json").read_text())
-    rows = {(r["kernel"], r["tier"]): r["per_call"] for r in baseline["rows"]}
+    rows = {(r["kernel"], r["rung"]): r["per_call"] for r in baseline["rows"]}
     names = [k for k in kernels.discover() if (k, "py") in rows and (k, "viper") in rows]
     return min(names, key=lambda k: rows[(k, "py")])
 

@@ -93,15 +93,15 @@ def test_emulator_has_every_register_rung(traced):
 
 @pytest.mark.targets("qemu")
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 100])
-@pytest.mark.parametrize("tier", RUNGS)
-def test_rung_writes_the_register_exactly_n_times(traced, tier, n):
+@pytest.mark.parametrize("rung", RUNGS)
+def test_rung_writes_the_register_exactly_n_times(traced, rung, n):
     q, log = traced
     before = led0_writes(log)
     out = q.run(
         "import fastpath, machine\n"
         "b = machine.mem32[{led}] & 1\n"
-        "fastpath.KERNELS['toggle'][{tier!r}]({n})\n"
-        "print(b, machine.mem32[{led}] & 1)\n".format(led=LED0, tier=tier, n=n)
+        "fastpath.KERNELS['toggle'][{rung!r}]({n})\n"
+        "print(b, machine.mem32[{led}] & 1)\n".format(led=LED0, rung=rung, n=n)
     )
     start, end = map(int, out.split())
     assert led0_writes(log) - before == n
@@ -111,13 +111,13 @@ def test_rung_writes_the_register_exactly_n_times(traced, tier, n):
 @pytest.mark.targets("qemu")
 @pytest.mark.parametrize("start", [0, 1])
 @pytest.mark.parametrize("n", [1, 2, 7, 100])
-@pytest.mark.parametrize("tier", BSRR_RUNGS)
-def test_bsrr_rung_stores_set_and_reset_words_and_never_reads(traced, tier, n, start):
+@pytest.mark.parametrize("rung", BSRR_RUNGS)
+def test_bsrr_rung_stores_set_and_reset_words_and_never_reads(traced, rung, n, start):
     # The Pyboard's BSRR form on the emulator's LED0, which keeps bits 0..1 of each store.
     q, log = traced
     q.run("import machine\nmachine.mem32[{}] = {}".format(LED0, start))
     before = len(led0_accesses(log))
-    q.run("import fastpath\nfastpath.KERNELS['toggle'][{!r}]({})".format(tier, n))
+    q.run("import fastpath\nfastpath.KERNELS['toggle'][{!r}]({})".format(rung, n))
     accesses = led0_accesses(log)[before:]
     # One read of the level before the loop (which word comes first), then only stores,
     # alternating, starting with the one that flips the level the pin had.
@@ -139,33 +139,33 @@ def test_mem_rung_is_the_guides_read_modify_write(traced):
 
 
 @pytest.mark.targets("device")
-@pytest.mark.parametrize("tier", RUNGS)
-def test_pyboard_rung_toggles_x1(target, tier):
+@pytest.mark.parametrize("rung", RUNGS)
+def test_pyboard_rung_toggles_x1(target, rung):
     out = target.run(
         "import fastpath, machine\n"
         "pin = machine.Pin('X1', machine.Pin.OUT)\n"
         "pin.value(0)\n"
-        "f = fastpath.KERNELS['toggle'][{tier!r}]\n"
+        "f = fastpath.KERNELS['toggle'][{rung!r}]\n"
         "f(7)\n"
         "a = pin.value()\n"
         "f(10)\n"
-        "print(a, pin.value())\n".format(tier=tier)
+        "print(a, pin.value())\n".format(rung=rung)
     )
     assert out.split() == ["1", "1"]
 
 
 @pytest.mark.targets("qemu")
-@pytest.mark.parametrize("tier", RUNGS)
-def test_wrong_n_is_refused_before_any_write(traced, tier):
+@pytest.mark.parametrize("rung", RUNGS)
+def test_wrong_n_is_refused_before_any_write(traced, rung):
     q, log = traced
     before = led0_writes(log)
     out = q.run(
         "import fastpath\n"
         "for n in (-1, 1.5, None, '3'):\n"
         "    try:\n"
-        "        fastpath.KERNELS['toggle'][{tier!r}](n)\n"
+        "        fastpath.KERNELS['toggle'][{rung!r}](n)\n"
         "    except (TypeError, ValueError) as e:\n"
-        "        print(type(e).__name__)\n".format(tier=tier)
+        "        print(type(e).__name__)\n".format(rung=rung)
     )
     assert out.split() == ["ValueError", "TypeError", "TypeError", "TypeError"]
     assert led0_writes(log) == before

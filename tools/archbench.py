@@ -162,8 +162,8 @@ def _present(b):
 
 def ladder(reps):
     """The rungs of every report, in ladder order."""
-    order = list(dict.fromkeys(t for rep in reps for t in rep["tiers"]))
-    return [t for t in order if any(r["tier"] == t for rep in reps for r in rep["rows"])]
+    order = list(dict.fromkeys(t for rep in reps for t in rep["rungs"]))
+    return [t for t in order if any(r["rung"] == t for rep in reps for r in rep["rows"])]
 
 
 def table(reps, pyboard=None):
@@ -176,24 +176,24 @@ def table(reps, pyboard=None):
     head = "| kernel | rung | " + " | ".join(name for name, _ in cols) + " |"
     lines = [head, "| --- | --- | " + " | ".join("---:" for _ in cols) + " |"]
     kernels = list(dict.fromkeys(r["kernel"] for rep in reps for r in rep["rows"]))
-    tiers = ladder(reps + ([pyboard] if pyboard else []))
+    rungs = ladder(reps + ([pyboard] if pyboard else []))
     for kernel in kernels:
         unit = next(r["unit_of_work"] for rep in reps for r in rep["rows"]
                     if r["kernel"] == kernel)
-        for tier in tiers:
+        for rung in rungs:
             cells = []
             for _, rep in cols:
-                r = bench._row(rep, kernel, tier)
+                r = bench._row(rep, kernel, rung)
                 if not r or r["peer"]:
                     cells.append("")
                     continue
                 cells.append("{:,.2f} ({}{})".format(
                     r["per_unit"],
-                    "{:.0f}x".format(r["vs_py"]) if r["vs_py"] and tier != "py" else "py",
+                    "{:.0f}x".format(r["vs_py"]) if r["vs_py"] and rung != "py" else "py",
                     ", {:.2f}x".format(r["vs_prev"]) if r["vs_prev"] else ""))
             if any(cells):
                 lines.append("| {} | {} | {} |".format(
-                    kernel, "{} (per {})".format(tier, unit) if tier == "py" else tier,
+                    kernel, "{} (per {})".format(rung, unit) if rung == "py" else rung,
                     " | ".join(cells)))
     return "\n".join(lines)
 
@@ -231,7 +231,7 @@ def chart(reps, path, pyboard=None):
     if pyboard:
         cols.append(("M4 ours", pyboard))
     kernels = list(dict.fromkeys(r["kernel"] for rep in reps for r in rep["rows"]))
-    tiers = [t for t in ladder([rep for _, rep in cols])
+    rungs = [t for t in ladder([rep for _, rep in cols])
              if any(bench._row(rep, k, t) for k in kernels for _, rep in cols)]
     fig, axes = plt.subplots(1, len(kernels), figsize=(4 * len(kernels), 4.6), dpi=100,
                              squeeze=False)
@@ -239,8 +239,8 @@ def chart(reps, path, pyboard=None):
     for ax, kernel in zip(axes[0], kernels):
         for i, (name, rep) in enumerate(cols):
             xs, ys = [], []
-            for k, tier in enumerate(tiers):
-                r = bench._row(rep, kernel, tier)
+            for k, rung in enumerate(rungs):
+                r = bench._row(rep, kernel, rung)
                 if r:
                     xs.append(k + (i - (len(cols) - 1) / 2) * width)
                     ys.append(r["per_unit"])
@@ -248,8 +248,8 @@ def chart(reps, path, pyboard=None):
         unit = next(r["unit_of_work"] for rep in reps for r in rep["rows"]
                     if r["kernel"] == kernel)
         ax.set_yscale("log")
-        ax.set_xticks(range(len(tiers)))
-        ax.set_xticklabels(tiers, fontsize="small")
+        ax.set_xticks(range(len(rungs)))
+        ax.set_xticklabels(rungs, fontsize="small")
         ax.set_title("{} (instructions per {})".format(kernel, unit), fontsize="medium")
         ax.grid(axis="y", which="major", alpha=0.3)
     axes[0][0].legend(fontsize="small")

@@ -21,7 +21,7 @@ LADDER_GOALS = (("opt", "py", 1.0), ("native", "opt", 1.8), ("viper", "py", 20.0
 def collect(target, kernels, repeat, layout, progress=None):
     """Run the bench of each kernel on target (a tools.targets runner); the report dict."""
     lines = []
-    unit = tiers = cpu_hz = build = None
+    unit = rungs = cpu_hz = build = None
     heap = {}
     for i, kernel in enumerate(kernels):
         if progress:
@@ -38,8 +38,8 @@ def collect(target, kernels, repeat, layout, progress=None):
         for line in out.splitlines():
             if line.startswith("BENCH_UNIT "):
                 unit = from_literal(line.split(" ", 1)[1])
-            elif line.startswith("BENCH_TIERS "):
-                tiers = from_literal(line.split(" ", 1)[1])
+            elif line.startswith("BENCH_RUNGS "):
+                rungs = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH_HEAP "):
                 kernel, used = from_literal(line.split(" ", 1)[1])
                 heap[kernel] = used
@@ -49,7 +49,7 @@ def collect(target, kernels, repeat, layout, progress=None):
                 build = from_literal(line.split(" ", 1)[1])
             elif line.startswith("BENCH "):
                 lines.append(from_literal(line.split(" ", 1)[1]))
-    rep = report(target.name, unit, tiers or (), lines, repeat, cpu_hz=cpu_hz, build=build)
+    rep = report(target.name, unit, rungs or (), lines, repeat, cpu_hz=cpu_hz, build=build)
     rep["heap"] = heap
     # What the board itself says it runs; the host's checkouts only when it cannot say.
     rep["firmware"] = build["fastpath"] if build else git_describe(layout.root, "--always",
@@ -59,8 +59,8 @@ def collect(target, kernels, repeat, layout, progress=None):
     return rep
 
 
-def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
-    """Rows with per-unit cost and speed-ups from the target's raw (kernel, tier, units, min,
+def report(target_name, unit, rungs, lines, repeat, cpu_hz=None, build=None):
+    """Rows with per-unit cost and speed-ups from the target's raw (kernel, rung, units, min,
     median, calls, unit of work, workload) tuples. Rows of one kernel come in ladder order,
     its peers (MicroPython's own implementations) after them. cpu_hz is the core clock the
     board reported while it ran (board.cpu_hz()), build its fastpath.BUILD: both are recorded
@@ -73,14 +73,14 @@ def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
             kernels.append(line[0])
     for kernel in kernels:
         prev = py = None
-        for k, tier, units, lo, med, calls, unit_of_work, workload in lines:
+        for k, rung, units, lo, med, calls, unit_of_work, workload in lines:
             if k != kernel:
                 continue
             workloads[kernel] = workload
             per_call = lo / calls
             row = {
                 "kernel": kernel,
-                "tier": tier,
+                "rung": rung,
                 "units": units,
                 "unit_of_work": unit_of_work,
                 "min": lo,
@@ -88,9 +88,9 @@ def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
                 "calls": calls,
                 "per_call": per_call,
                 "per_unit": per_call / units,
-                "peer": tier not in tiers,
+                "peer": rung not in rungs,
             }
-            if tier == "py":
+            if rung == "py":
                 py = per_call
             row["vs_py"] = py / per_call if py else None
             # Speed-up over the previous rung of our own ladder (peers are compared with c).
@@ -102,7 +102,7 @@ def report(target_name, unit, tiers, lines, repeat, cpu_hz=None, build=None):
     return {
         "target": target_name,
         "unit": unit,
-        "tiers": list(tiers),
+        "rungs": list(rungs),
         "cpu_hz": cpu_hz,
         "build": build,
         "repeat": repeat,
@@ -134,7 +134,7 @@ def markdown(rep):
             "{:g} MHz, as machine.freq() reported it".format(hz / 1e6) if hz
             else "not reported, so no times are given"), ""]
     lines += [
-        "| kernel | tier | {} per call | median | {} per unit | x py | x previous rung |".format(
+        "| kernel | rung | {} per call | median | {} per unit | x py | x previous rung |".format(
             head, head
         ),
         "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -149,7 +149,7 @@ def markdown(rep):
         lines.append(
             "| {} | {} | {:,.0f}{} | {:,.0f} | {:.2f} per {} | {} | {} |".format(
                 r["kernel"],
-                r["tier"],
+                r["rung"],
                 _per_call(r, unit),
                 extra,
                 r["median"] / r["calls"] * scale,
@@ -162,9 +162,9 @@ def markdown(rep):
     return "\n".join(lines)
 
 
-def _row(rep, kernel, tier):
+def _row(rep, kernel, rung):
     for r in rep["rows"]:
-        if r["kernel"] == kernel and r["tier"] == tier:
+        if r["kernel"] == kernel and r["rung"] == rung:
             return r
     return None
 
@@ -215,28 +215,28 @@ def _kernels(rep):
 
 
 def chart(rep, path):
-    """A log-scale bar chart: one group per kernel, one bar per tier."""
+    """A log-scale bar chart: one group per kernel, one bar per rung."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    present = {r["tier"] for r in rep["rows"]}
+    present = {r["rung"] for r in rep["rows"]}
     # Ladder order, then the peers (MicroPython's own implementations).
-    ladder = rep["tiers"]
-    tiers = [t for t in ladder if t in present] + sorted(present - set(ladder))
+    ladder = rep["rungs"]
+    rungs = [t for t in ladder if t in present] + sorted(present - set(ladder))
     kernels = _kernels(rep)
     units = {r["kernel"]: r["unit_of_work"] for r in rep["rows"]}
     fig, ax = plt.subplots(figsize=(10, 5.2), dpi=100)
-    width = 0.8 / len(tiers)
-    for i, tier in enumerate(tiers):
+    width = 0.8 / len(rungs)
+    for i, rung in enumerate(rungs):
         xs, ys = [], []
         for k, kernel in enumerate(kernels):
-            r = _row(rep, kernel, tier)
+            r = _row(rep, kernel, rung)
             if r:
-                xs.append(k + (i - (len(tiers) - 1) / 2) * width)
+                xs.append(k + (i - (len(rungs) - 1) / 2) * width)
                 ys.append(r["per_unit"] * (1000 if rep["unit"] == "us" else 1))
-        ax.bar(xs, ys, width, label=tier)
+        ax.bar(xs, ys, width, label=rung)
     ax.set_yscale("log")
     ax.set_xticks(range(len(kernels)))
     ax.set_xticklabels(["{}\n(per {})".format(k, units[k]) for k in kernels])
@@ -244,7 +244,7 @@ def chart(rep, path):
     ax.set_title("fastpath ladder on {} ({}, MicroPython {})".format(
         rep["target"], rep["firmware"], rep["micropython"]))
     ax.grid(axis="y", which="major", alpha=0.3)
-    ax.legend(ncol=len(tiers), fontsize="small", loc="upper center",
+    ax.legend(ncol=len(rungs), fontsize="small", loc="upper center",
               bbox_to_anchor=(0.5, -0.14), frameon=False)
     fig.tight_layout()
     fig.savefig(path)
@@ -300,7 +300,7 @@ def floors_markdown(rep, kernels=None):
     """Each kernel's floor on the Cortex-M4 (its FLOOR: instructions per unit of work at
     best, and why) and each rung's distance from it: per-unit cost / floor."""
     kernels = kernels if kernels is not None else declared.discover()
-    ladder = [t for t in rep["tiers"] if any(r["tier"] == t for r in rep["rows"])]
+    ladder = [t for t in rep["rungs"] if any(r["rung"] == t for r in rep["rows"])]
     lines = ["| kernel | floor | why | " + " | ".join(ladder) + " |",
              "| --- | ---: | --- | " + " | ".join("---:" for _ in ladder) + " |"]
     for kernel in _kernels(rep):
@@ -342,8 +342,8 @@ def compare(baseline, current, tolerance=0.03):
     kernels the baseline has no row of (a kernel just added: to be recorded, not a problem).
     Each kernel is measured on its own (collect()), so a row moves only with its kernel, the
     code every kernel shares, or the toolchain."""
-    base = {(r["kernel"], r["tier"]): r["per_call"] for r in baseline["rows"]}
-    now = {(r["kernel"], r["tier"]): r["per_call"] for r in current["rows"]}
+    base = {(r["kernel"], r["rung"]): r["per_call"] for r in baseline["rows"]}
+    now = {(r["kernel"], r["rung"]): r["per_call"] for r in current["rows"]}
     known = {k for k, _ in base}
     problems = []
     for key, was in sorted(base.items()):

@@ -82,7 +82,7 @@ class Kernel:
         delivery carries the C rungs (our firmware's _fastpath, or native modules)."""
         facts = {"NAME": board, "THUMB": arch in ASM_ARCHS, "COMPILED": board != "cpython"}
         out = []
-        for rung in tiers(self.root):
+        for rung in rung_order(self.root):
             if rung == "c":
                 have = c and facts["COMPILED"] and self.c_source is not None
             elif not facts["COMPILED"] and rung not in ("py", "opt"):
@@ -169,7 +169,7 @@ def _value(node, facts):
 
 def discover(root=ROOT):
     """{name: Kernel} for every kernel in root's frozen/fastpath/kernels, by name."""
-    rung_names = tiers(root)
+    rung_names = rung_order(root)
     kernels = {}
     for path in sorted((Path(root) / "frozen" / "fastpath" / "kernels").glob("*.py")):
         name = path.stem
@@ -184,7 +184,7 @@ def discover(root=ROOT):
     return kernels
 
 
-def tiers(root=ROOT):
+def rung_order(root=ROOT):
     """fastpath.TIERS, read from the package's __init__.py."""
     tree = ast.parse((Path(root) / "frozen" / "fastpath" / "__init__.py").read_text())
     for node in tree.body:

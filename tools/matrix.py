@@ -157,7 +157,7 @@ def run(base, refs, targets, url, jobs, tests=True, bench=True, repeat=3, echo=p
             try:
                 rep = benching.collect(runner, list(declared.discover(layout.root)), repeat,
                                        layout)
-                entry["bench"] = {"{} {}".format(r["kernel"], r["tier"]): r["per_unit"]
+                entry["bench"] = {"{} {}".format(r["kernel"], r["rung"]): r["per_unit"]
                                   for r in rep["rows"]}
                 entry["units"] = {r["kernel"]: r["unit_of_work"] for r in rep["rows"]}
             except (TargetError, TargetTimeout) as e:

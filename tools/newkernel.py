@@ -312,7 +312,7 @@ def _check_args({call}):
 
 
 def py({sig}):
-    # Reference tier: the obvious loops. bytes() copies any buffer's raw bytes; & 0xFF reads a
+    # Reference rung: the obvious loops. bytes() copies any buffer's raw bytes; & 0xFF reads a
     # signed "b" item as its byte.
     _check_args({call})
     total = 0
@@ -607,7 +607,7 @@ def sample(r, n):
 
 
 def py(data):
-    # Reference tier: the obvious loop. & 0xFF reads a signed "b" item as its byte.
+    # Reference rung: the obvious loop. & 0xFF reads a signed "b" item as its byte.
     _args.bytes_in(data, "data")
     total = 0
     for b in data:

@@ -32,10 +32,10 @@ def check(seed=2025, count=24, limit=80):
         module = getattr(__import__("fastpath.kernels." + name).kernels, name)
         print("KERNEL", name, " ".join(t for t in fastpath.TIERS if t in rungs))
         want = _outcomes(rungs["py"], module, seed, count, limit)
-        for tier in fastpath.TIERS:
-            if tier in rungs and tier != "py":
-                got = _outcomes(rungs[tier], module, seed, count, limit)
+        for rung in fastpath.TIERS:
+            if rung in rungs and rung != "py":
+                got = _outcomes(rungs[rung], module, seed, count, limit)
                 for case in range(count):
                     if got[case] != want[case]:
-                        print("DIFFERS", name, tier, case)
+                        print("DIFFERS", name, rung, case)
                         break

@@ -376,17 +376,17 @@ def report(bench_rep, c_rows, board_rows, versions, ulab_version=None, firmware_
     for kernel in kernels:
         ours = [r for r in bench_rep["rows"] if r["kernel"] == kernel]
         unit = ours[0]["unit_of_work"]
-        c_rung = next((r for r in ours if r["tier"] == "c"), None)
+        c_rung = next((r for r in ours if r["rung"] == "c"), None)
         raw = next((r for r in c_rows if r["kernel"] == kernel and r["peer"] == "c"), None)
         checked = {r["peer"]: r["exact"] for r in board_rows
                    if r["kernel"] == kernel and r["per_call"] is None}
         for r in ours:
             rows.append({
-                "kernel": kernel, "name": r["tier"],
+                "kernel": kernel, "name": r["rung"],
                 "kind": "MicroPython peer" if r["peer"] else "rung", "per_call": r["per_call"],
                 "per_unit": r["per_unit"], "unit": unit,
                 "c_faster": r["per_call"] / c_rung["per_call"] if c_rung else None,
-                "exact": checked.get(r["tier"]),
+                "exact": checked.get(r["rung"]),
                 "version": "MicroPython " + str(bench_rep.get("micropython"))
                 if r["peer"] else "",
             })
@@ -452,7 +452,7 @@ def crosscheck(bench_rep, c_rows, firmware_own=None):
         if r["peer"] != "c":
             continue
         rung = next((b for b in bench_rep["rows"]
-                     if b["kernel"] == r["kernel"] and b["tier"] == "c"), None)
+                     if b["kernel"] == r["kernel"] and b["rung"] == "c"), None)
         if rung:
             fw = (firmware_own or {}).get(r["kernel"])
             out.append({"kernel": r["kernel"], "firmware_c": rung["per_call"],

@@ -1,13 +1,13 @@
-"""The ladder measured on the board itself: fastpath.bench.run() times every tier present.
+"""The ladder measured on the board itself: fastpath.bench.run() times every rung present.
 
-It prints `BENCH_UNIT` (what a count is) and `BENCH_TIERS` (the ladder), `BENCH_HEAP` (the
+It prints `BENCH_UNIT` (what a count is) and `BENCH_RUNGS` (the ladder), `BENCH_HEAP` (the
 heap a kernel's first use took: 0 if it was loaded already), then one line
-`BENCH (kernel, tier, units, min, median, calls, unit, workload)` per kernel and tier for the
+`BENCH (kernel, rung, units, min, median, calls, unit, workload)` per kernel and rung for the
 host (tools/bench.py) to collect: min and median are in timing.UNIT for `calls` calls of the
-tier on the kernel's own workload (its workload(), UNIT and WORKLOAD), after a warm-up pass
+rung on the kernel's own workload (its workload(), UNIT and WORKLOAD), after a warm-up pass
 and a gc.collect() before every pass, so a collection never lands inside a measurement. The
 measurement's own cost (reading the clock, the loop, a call with the kernel's arguments) is
-measured on a function that does nothing and subtracted; what a tier costs to call (its
+measured on a function that does nothing and subtracted; what a rung costs to call (its
 argument checks) stays in its figure. A kernel's PEERS (MicroPython's own implementations of
 it, "module.function") are timed beside its rungs.
 
@@ -90,10 +90,10 @@ def _nothing(a=None, b=None, c=None, d=None):
 
 
 def run(kernels=None, repeat=5):
-    """Print one BENCH line per kernel and tier (and peer), slowest rung first, after the
+    """Print one BENCH line per kernel and rung (and peer), slowest rung first, after the
     unit, the core clock (None where there is no fixed one) and the firmware's identity."""
     print("BENCH_UNIT", repr(timing.UNIT))
-    print("BENCH_TIERS", repr(fastpath.TIERS))
+    print("BENCH_RUNGS", repr(fastpath.TIERS))
     print("BENCH_CLOCK", repr(board.cpu_hz()))
     print("BENCH_BUILD", repr(fastpath.BUILD))
     for kernel in kernels or sorted(fastpath.KERNELS):
@@ -101,13 +101,13 @@ def run(kernels=None, repeat=5):
             continue  # e.g. a kernel that needs a pin, on unix
         gc.collect()
         heap = gc.mem_alloc()
-        tiers = fastpath.KERNELS[kernel]  # imports the kernel, on its first use
+        rungs = fastpath.KERNELS[kernel]  # imports the kernel, on its first use
         gc.collect()
         print("BENCH_HEAP", repr((kernel, gc.mem_alloc() - heap)))
         module = getattr(fastpath.kernels, kernel)
         args, units = module.workload()
         lo0, med0, calls0 = measure(_nothing, args, repeat)
-        rows = [(t, tiers[t]) for t in fastpath.TIERS if t in tiers]
+        rows = [(t, rungs[t]) for t in fastpath.TIERS if t in rungs]
         rows += [(p, _peer(p)) for p in getattr(module, "PEERS", ()) if _peer(p)]
         for name, f in rows:
             lo, med, calls = measure(f, args, repeat)
@@ -119,18 +119,18 @@ def run(kernels=None, repeat=5):
             print("BENCH", repr(row))
 
 
-def once(kernel, tier):
-    """One measurement of the empty call, then one of kernel's tier (or peer) on its workload,
+def once(kernel, rung):
+    """One measurement of the empty call, then one of kernel's rung (or peer) on its workload,
     each taken as run() takes it. The host's profiler (tools/profile.py) counts inside the
     emulator what runs in each, and checks its counts against the figures printed here:
-    `PROFILE (kernel, tier, units, empty, count, unit)`, empty and count in timing.UNIT; the
-    bench's figure for the tier is count - empty."""
-    tiers = fastpath.KERNELS[kernel]
+    `PROFILE (kernel, rung, units, empty, count, unit)`, empty and count in timing.UNIT; the
+    bench's figure for the rung is count - empty."""
+    rungs = fastpath.KERNELS[kernel]
     module = getattr(fastpath.kernels, kernel)
     args, units = module.workload()
-    f = tiers.get(tier) or (_peer(tier) if tier in getattr(module, "PEERS", ()) else None)
+    f = rungs.get(rung) or (_peer(rung) if rung in getattr(module, "PEERS", ()) else None)
     if f is None:
-        raise ValueError("{} has no rung {} on this board".format(kernel, tier))
+        raise ValueError("{} has no rung {} on this board".format(kernel, rung))
     empty = measure(_nothing, args, 1)[0]
     count = measure(f, args, 1)[0]
-    print("PROFILE", repr((kernel, tier, units, empty, count, module.UNIT)))
+    print("PROFILE", repr((kernel, rung, units, empty, count, module.UNIT)))

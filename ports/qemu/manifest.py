@@ -1,5 +1,5 @@
 # What the emulated board freezes besides the fastpath package.
-# The inline-assembler tiers, which only a Thumb target compiles.
+# The inline-assembler rungs, which only a Thumb target compiles.
 package("fastpath_thumb", base_path="$(FASTPATH_DIR)/frozen/thumb")
 # The board's boot: its filesystem at /flash (modules/_boot.py).
 module("_boot.py", base_path="$(BOARD_DIR)/modules")

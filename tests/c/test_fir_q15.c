@@ -106,7 +106,7 @@ static void test_fir(void) {
             }
         }
     }
-    // In place (y is x), as the Python tiers allow: every output reads only x[i:], which the
+    // In place (y is x), as the Python rungs allow: every output reads only x[i:], which the
     // outputs before it have not overwritten.
     for (size_t nh = 1; nh <= 20; ++nh) {
         for (size_t nx = nh; nx <= nh + 9; ++nx) {

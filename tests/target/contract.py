@@ -75,14 +75,14 @@ def run_bad(name, seed=1, extra=()):
     outs = [i for i, spec in enumerate(module.ARGS) if spec[1].endswith("_out")]
     rungs = fastpath.KERNELS[name]
     calls = [args for _, _, args in bad_calls(name, seed)] + [list(a) for a in extra]
-    for tier in fastpath.TIERS:
-        if tier in rungs:
+    for rung in fastpath.TIERS:
+        if rung in rungs:
             for args in calls:
                 args = [a[:] if isinstance(a, (bytearray, array)) else a for a in args]
                 before = [_raw(args[i]) if i < len(args) else None for i in outs]
-                what = raised(rungs[tier], args)
+                what = raised(rungs[rung], args)
                 after = [_raw(args[i]) if i < len(args) else None for i in outs]
-                print(repr((tier, what, before == after)))
+                print(repr((rung, what, before == after)))
 
 
 def _raw(obj):

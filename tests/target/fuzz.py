@@ -94,31 +94,31 @@ def fuzz(seed, rounds, names=None, limit=300, huge=0):
         rungs = fastpath.KERNELS[name]
         state = r.x
         results = {}
-        for tier in fastpath.TIERS:
-            if tier not in rungs:
+        for rung in fastpath.TIERS:
+            if rung not in rungs:
                 continue
             c = Rng(state)
             args, outputs, guards, arity = make(c, module, limit, huge)
             before = [_snapshot(a) for i, a in enumerate(args) if i not in outputs]
-            res = _call(rungs[tier], args, outputs, guards)
+            res = _call(rungs[rung], args, outputs, guards)
             after = [_snapshot(a) for i, a in enumerate(args) if i not in outputs]
             calls += 1
             valid += res[0] == "ok"
-            results[tier] = res
+            results[rung] = res
             if before != after:
-                failures.append((seed, n, name, tier, "changed an input"))
+                failures.append((seed, n, name, rung, "changed an input"))
             if res[0].startswith("BAD") or res[0] == "ok" and not res[3]:
-                failures.append((seed, n, name, tier, res))
+                failures.append((seed, n, name, rung, res))
         r.x = c.x  # past this round's draws
         ref = results.get("py")
-        for tier, got in results.items():
+        for rung, got in results.items():
             # A call with too few or too many arguments: the runtime's message names the
             # function, so only the exception's type must agree.
             if arity and got[0] == ref[0] == "TypeError":
                 continue
             if got != ref:
-                failures.append((seed, n, name, tier, "py gave {!r}, {} gave {!r}".format(
-                    ref, tier, got)))
+                failures.append((seed, n, name, rung, "py gave {!r}, {} gave {!r}".format(
+                    ref, rung, got)))
         if len(failures) > 20:
             break
     print("CALLS", calls)

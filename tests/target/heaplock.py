@@ -36,6 +36,6 @@ def run_heaplock(name, seed=1, n=64):
     # Prints "rung ok" or "rung allocated" for each rung of NO_ALLOC this board has.
     module = getattr(__import__("fastpath.kernels." + name).kernels, name)
     rungs = fastpath.KERNELS[name]
-    for tier in module.NO_ALLOC:
-        if tier in rungs:
-            print(tier, trial(rungs[tier], list(module.sample(Rng(seed), n))))
+    for rung in module.NO_ALLOC:
+        if rung in rungs:
+            print(rung, trial(rungs[rung], list(module.sample(Rng(seed), n))))

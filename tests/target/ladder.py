@@ -283,13 +283,13 @@ def run(name, seed, count, limit=300, sizes=None, short=True, skip=()):
     # rung: count seeded cases, or with sizes the boundary cases (short: also the short ones).
     rungs = fastpath.KERNELS[name]
     state = getattr(kernel_module(name), "state", None)
-    for tier in fastpath.TIERS:
-        if tier in rungs and tier not in skip:
-            print("RUNG", tier)
+    for rung in fastpath.TIERS:
+        if rung in rungs and rung not in skip:
+            print("RUNG", rung)
             made = cases(name, seed, count, limit) if sizes is None else \
                 boundary(name, sizes, short)
             for args, outputs, guards in made:
-                print(repr(outcome(rungs[tier], args, outputs, guards, state)))
+                print(repr(outcome(rungs[rung], args, outputs, guards, state)))
                 # Emptied, not only dropped: the generator's stack may still hold the list,
                 # and the next long case needs the room of this one's buffers.
                 del args[:]

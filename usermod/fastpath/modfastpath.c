@@ -1,4 +1,4 @@
-// _fastpath: the "c" tier of the fastpath kernels. Each kernel's C file (usermod/fastpath/
+// _fastpath: the "c" rung of the fastpath kernels. Each kernel's C file (usermod/fastpath/
 // NAME.c) holds its raw loop and its binding; this file holds what they share (binding.h),
 // the module's two buffer queries for the Python rungs, and the module table, made from the
 // kernel list that micropython.mk (or micropython.cmake) finds by wildcard.

@@ -50,7 +50,7 @@ def _check_args(data, crc):
 
 
 def py(data, crc=0):
-    # Reference tier: the textbook bit-at-a-time CRC over the raw bytes.
+    # Reference rung: the textbook bit-at-a-time CRC over the raw bytes.
     _check_args(data, crc)
     crc ^= 0xFFFFFFFF
     for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode

@@ -77,7 +77,7 @@ def _check_args(x, h, y):
 
 
 def py(x, h, y):
-    # Reference tier: the formula, term by term.
+    # Reference rung: the formula, term by term.
     n = _check_args(x, h, y)
     for i in range(n):
         acc = 0

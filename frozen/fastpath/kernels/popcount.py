@@ -38,7 +38,7 @@ def sample(r, n):
 
 
 def py(data):
-    # Reference tier: test each bit of each raw byte.
+    # Reference rung: test each bit of each raw byte.
     _args.buffer(data, "data")
     n = 0
     for b in bytes(data):  # bytes() copies the raw bytes of any buffer, whatever its typecode

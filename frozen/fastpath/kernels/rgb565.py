@@ -52,7 +52,7 @@ def _check_args(src, dst):
 
 
 def py(src, dst):
-    # Reference tier: the formula, one pixel at a time. & 0xFF reads a signed "b" src as bytes.
+    # Reference rung: the formula, one pixel at a time. & 0xFF reads a signed "b" src as bytes.
     n = _check_args(src, dst)
     dst = _args.u8(dst)
     for i in range(n):
