@@ -77,8 +77,8 @@ def test_counts_match_the_committed_baseline(layout, fresh_bench):
         "./inv bench --target qemu --docs if intended):\n" + "\n".join(problems)
 
 
-def _rows(kernel, *tiers_and_costs):
-    return [{"kernel": kernel, "rung": t, "per_call": c} for t, c in tiers_and_costs]
+def _rows(kernel, *rungs_and_costs):
+    return [{"kernel": kernel, "rung": t, "per_call": c} for t, c in rungs_and_costs]
 
 
 def test_the_baseline_comparison_names_only_the_kernel_that_moved():
