@@ -157,7 +157,7 @@ def test_install_task_from_a_local_package_json(stock_board, layout):
 @pytest.mark.targets("qemu")
 def test_installed_rungs_equal_the_reference(stock_board, kernel):
     stock_board.soft_reset()
-    _installed_rungs_equal(stock_board, kernel, "qemu", CASES, asm=True)
+    _installed_rungs_equal(stock_board, kernel, PLATFORMS["qemu-stock"].board, CASES, asm=True)
 
 
 def _installed_rungs_equal(board, kernel, name, cases, asm=False):
@@ -293,13 +293,13 @@ def test_unix_stock_has_no_fastpath_of_its_own(layout):
 @pytest.mark.full
 @pytest.mark.targets("unix")
 def test_unix_installed_rungs_equal_the_reference(stock_unix, kernel):
-    _installed_rungs_equal(stock_unix, kernel, "unix", 200)
+    _installed_rungs_equal(stock_unix, kernel, PLATFORMS["unix-stock"].board, 200)
 
 
 @pytest.mark.full
 @pytest.mark.targets("unix")
 def test_unix_installed_rungs_raise_the_contracts_errors(stock_unix, kernel):
-    if ladder.KERNELS[kernel].runs_on("unix"):
+    if ladder.KERNELS[kernel].runs_on(PLATFORMS["unix-stock"].board):
         _check_contract(stock_unix, kernel)
 
 
@@ -376,7 +376,7 @@ def an385(layout):
 @pytest.mark.targets("qemu")
 def test_an385_installed_rungs_equal_the_reference(an385, kernel):
     # Its peripherals are our emulated board's (fastpath.board.NAME "qemu"): toggle runs too.
-    _installed_rungs_equal(an385, kernel, "qemu", 60)
+    _installed_rungs_equal(an385, kernel, PLATFORMS["qemu-an385"].board, 60)
 
 
 IMPORT_RAW = """\
@@ -443,8 +443,9 @@ def rv32(layout):
 @pytest.mark.full
 @pytest.mark.targets("qemu")
 def test_rv32_installed_rungs_equal_the_reference(rv32, kernel):
-    assert rv32.run("import fastpath\nprint(fastpath.board.NAME)").strip() == "qemu-virt"
-    _installed_rungs_equal(rv32, kernel, "qemu-virt", 60)
+    board = PLATFORMS["qemu-rv32"].board
+    assert rv32.run("import fastpath\nprint(fastpath.board.NAME)").strip() == board
+    _installed_rungs_equal(rv32, kernel, board, 60)
 
 
 @pytest.mark.full

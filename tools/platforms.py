@@ -125,13 +125,13 @@ PLATFORMS = {
         Platform(
             "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix"},
-            board="unix", runner="unix", target="unix", unit="ns",
+            board="unix", runner="unix", target="unix", unit="us",
             fuzz=((1000, 65537), (10000, 65537)), import_heap=4096, suite_timeout=30,
         ),
         Platform(
             "unix-asan", "unix", "unix-asan", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix-asan"},
-            board="unix", runner="unix", env=SANITIZER_ENV, target="unix-asan", unit="ns",
+            board="unix", runner="unix", env=SANITIZER_ENV, target="unix-asan", unit="us",
             fuzz=((600, 65537), (5000, 65537)), suite_timeout=60,
         ),
         # A Pyboard-sized heap and 32-bit viper ints, like the board: its fuzz sizes are the
@@ -185,7 +185,7 @@ PLATFORMS = {
             {"VARIANT": "standard", "MICROPY_PY_BTREE": "0", "MICROPY_PY_SSL": "0",
              "MICROPY_SSL_MBEDTLS": "0"},
             stock="",
-            board="unix", arch="x64", runner="unix", unit="ns",
+            board="unix", arch="x64", runner="unix", unit="us",
         ),
         # Upstream's qemu boards, unchanged: MPS2_AN385 (Cortex-M3, armv7m) and VIRT_RV32
         # (rv32imc). Neither has a filesystem: the tests mount one in RAM the firmware leaves
