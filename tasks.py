@@ -15,6 +15,7 @@ from invoke import Collection, Exit, task
 
 from tools import settings
 from tools.build import BuildError
+from tools.util import say
 
 
 def _layout(c, ref=None):
@@ -22,10 +23,6 @@ def _layout(c, ref=None):
     if ref:
         layout.ref = ref
     return layout
-
-
-def _say(stage, text):
-    print("[{}] {}".format(stage, text), flush=True)
 
 
 @task
@@ -147,7 +144,7 @@ def install(c, port, arch=None, jobs=None):
                 "{}); install the .py package: ./inv package, then mpremote connect {} mip "
                 "install build/package/py/package.json".format(
                     port, packaging.needs(info), ", ".join(natmods.ARCHES), port))
-        _say("install", "{} on {}: MicroPython {}, needs {}".format(
+        say("install", "{} on {}: MicroPython {}, needs {}".format(
             info["machine"], port, ".".join(map(str, info["version"])),
             packaging.needs(info)))
         _natmod_ready(c, layout, jobs)
@@ -155,7 +152,7 @@ def install(c, port, arch=None, jobs=None):
         why = packaging.refusal(path, info, port)
         if why:
             raise BuildError(why)
-        _say("install", "mpremote mip install {}".format(layout.rel(path)))
+        say("install", "mpremote mip install {}".format(layout.rel(path)))
         packaging.mip_install(port, path)
         target = SerialTarget(port)
         try:
@@ -168,7 +165,7 @@ def install(c, port, arch=None, jobs=None):
     except BuildError as e:
         raise Exit(str(e))
     for kernel, names in rungs.items():
-        _say("install", "{}: {} equal py".format(kernel, " ".join(names)))
+        say("install", "{}: {} equal py".format(kernel, " ".join(names)))
 
 
 @task(
@@ -205,13 +202,13 @@ def matrix(c, refs=None, target="unix,qemu", tests=True, bench=True, docs=False,
         raise Exit(str(e))
     print(matrixing.markdown(report))
     for path in matrixing.write(report, base.build / "matrix"):
-        _say("matrix", "wrote {}".format(base.rel(path)))
+        say("matrix", "wrote {}".format(base.rel(path)))
     if docs:
-        from tools.build import git
+        from tools.util import git
 
         firmware = git(["describe", "--always", "--dirty"], base.root).stdout.strip()
         matrixing.write_docs(report, base.root / "docs", firmware)
-        _say("matrix", "wrote docs/compatibility.md, .json and .png")
+        say("matrix", "wrote docs/compatibility.md, .json and .png")
     problems = matrixing.failures(report)
     if problems:
         raise Exit("matrix: " + "; ".join(problems), code=1)
@@ -425,10 +422,10 @@ def bench(c, target="qemu", port=None, kernel=None, json=None, repeat=5, docs=Fa
     if goals:
         print("\n" + goals)
     for path in report.write(rep, layout.build / "bench", json):
-        _say("bench", "wrote {}".format(layout.rel(path)))
+        say("bench", "wrote {}".format(layout.rel(path)))
     if docs:
         report.write_docs(rep, layout.root / "docs", layout)
-        _say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
+        say("bench", "wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.png")
     if peers:
         _bench_peers(c, layout, rep, int(repeat), docs)
 
@@ -454,13 +451,13 @@ def _bench_arches(c, layout, arch, names, repeat, docs):
         raise Exit("bench: a stock board failed: {}".format(last[0]))
     print(archbench.summary(reps) + "\n\n" + archbench.table(reps))
     for path in archbench.write(reps, layout.build / "bench"):
-        _say("bench", "wrote {}".format(layout.rel(path)))
+        say("bench", "wrote {}".format(layout.rel(path)))
     if docs:
         import json as jsonlib
 
         pyboard = jsonlib.loads((layout.root / "docs" / "benchmarks.json").read_text())
         for path in archbench.write_docs(reps, layout.root / "docs", pyboard):
-            _say("bench", "wrote {}".format(layout.rel(path)))
+            say("bench", "wrote {}".format(layout.rel(path)))
 
 
 def _bench_peers(c, layout, rep, repeat, docs):
@@ -469,12 +466,12 @@ def _bench_peers(c, layout, rep, repeat, docs):
     from tools.build import firmware_path
 
     try:
-        _say("peers", "C peers: building and running tests/peers on mps2-an386")
+        say("peers", "C peers: building and running tests/peers on mps2-an386")
         c_rows = peering.measure_c(layout, layout.build / "peers", int(c.fastpath.jobs))
-        _say("peers", "ulab on the qemu-ulab firmware")
+        say("peers", "ulab on the qemu-ulab firmware")
         board_rows, ulab = peering.measure_board(layout, firmware_path(layout, "qemu-ulab"),
                                                  repeat)
-        _say("peers", "the raw loops inside the firmware's c rung (the profiler)")
+        say("peers", "the raw loops inside the firmware's c rung (the profiler)")
         own = {r["kernel"]: peering.firmware_own(layout, r["kernel"], layout.build / "profile")
                for r in c_rows if r["peer"] == "c"}
     except peering.PeerError as e:
@@ -483,7 +480,7 @@ def _bench_peers(c, layout, rep, repeat, docs):
     print("\n" + peering.markdown(peers_rep) + "\n\n" + peering.goals_markdown(peers_rep))
     for path in peering.write(peers_rep, layout.build / "bench",
                               layout.root / "docs" if docs else None):
-        _say("peers", "wrote {}".format(layout.rel(path)))
+        say("peers", "wrote {}".format(layout.rel(path)))
 
 @task(
     help={
@@ -525,7 +522,7 @@ def profile(c, kernel, rung, target="qemu", top=25, json=None):
     if json:
         with open(json, "w") as f:
             jsonlib.dump(rep, f, indent=1)
-        _say("profile", "wrote {}".format(json))
+        say("profile", "wrote {}".format(json))
 
 
 @task(
@@ -575,7 +572,7 @@ def flash(c, dfu=None, dry_run=False, verify=True, port=None, test=False, force=
     if test:
         out = layout.out("device")
         out.mkdir(parents=True, exist_ok=True)
-        _say("flash", "device suite on {} (report: {})".format(
+        say("flash", "device suite on {} (report: {})".format(
             port, layout.rel(out / "tests.xml")))
         _pytest(layout, "--target", "device", "--port", port, "--target-tests-only",
                 "--junitxml", str(out / "tests.xml"))
@@ -595,7 +592,7 @@ def bootloader(c, port=None):
         flashing.enter_bootloader(port)
     except flashing.FlashError as e:
         raise Exit(str(e))
-    _say("bootloader", "the board on {} is entering DFU mode; now run: ./inv flash".format(port))
+    say("bootloader", "the board on {} is entering DFU mode; now run: ./inv flash".format(port))
 
 
 @task(
@@ -658,14 +655,14 @@ def emulator(c, target="qemu"):
     except RuntimeError as e:
         raise Exit("emulator: {}; run: ./inv setup".format(e))
     pty = qemu.device
-    _say("emulator", "emulated board on {}; Ctrl-C stops it. In another shell:".format(pty))
+    say("emulator", "emulated board on {}; Ctrl-C stops it. In another shell:".format(pty))
     print("    ./inv deploy --port {} app.py --run 'import app'".format(pty), flush=True)
     print("    ./inv repl --target device --port {}".format(pty), flush=True)
     print("    .venv/bin/mpremote connect {} mount . exec 'import app'".format(pty), flush=True)
     try:
         for _ in qemu.proc.stdout:  # QEMU's own messages; the loop ends when QEMU does
             pass
-        _say("emulator", "QEMU exited with {}".format(qemu.proc.wait()))
+        say("emulator", "QEMU exited with {}".format(qemu.proc.wait()))
     except KeyboardInterrupt:
         pass
     finally:
@@ -687,10 +684,10 @@ def new_kernel(ctx, name, c=False, args=None):
 
     try:
         for path in newkernel.create(name, with_c=c, args=args):
-            _say("new-kernel", "wrote {}".format(path))
+            say("new-kernel", "wrote {}".format(path))
     except newkernel.KernelNameError as e:
         raise Exit(str(e))
-    _say("new-kernel", "next: ./inv build --target unix,qemu && ./inv test -k {} && "
+    say("new-kernel", "next: ./inv build --target unix,qemu && ./inv test -k {} && "
          "./inv bench --kernel {}".format(name, name))
 
 
@@ -701,12 +698,12 @@ def clean(c, source=False):
 
     layout = _layout(c)
     shutil.rmtree(layout.build, ignore_errors=True)
-    _say("clean", "removed {}/".format(layout.rel(layout.build)))
+    say("clean", "removed {}/".format(layout.rel(layout.build)))
     if source:
         mp = layout.micropython
         shutil.rmtree(mp, ignore_errors=True)
         shutil.rmtree(mp.with_name(mp.name + ".partial"), ignore_errors=True)
-        _say("clean", "removed {}".format(layout.rel(mp)))
+        say("clean", "removed {}".format(layout.rel(mp)))
 
 
 ns = Collection(setup, fetch, build, natmod, package, install, matrix, test, conformance, bench,

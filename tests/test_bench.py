@@ -98,6 +98,19 @@ def test_the_baseline_comparison_names_only_the_kernel_that_moved():
     assert bench.compare(baseline, {"rows": _rows("b", ("py", 500))}) == ([], [])
 
 
+@pytest.mark.firmware("qemu")
+def test_costs_size_each_kernels_own_frozen_modules_and_c_rung(layout):
+    # docs/benchmarks.md's costs table: every kernel's frozen module is in the build (its
+    # kernels/ subpackage), with its asm rung's module where it has one, and its C object.
+    declared = kernels.discover()
+    rep = {"rows": [{"kernel": k, "rung": "py"} for k in sorted(declared)], "heap": {}}
+    for row in bench.costs(rep, layout):
+        k = declared[row["kernel"]]
+        assert row["frozen"] > 1000, row
+        assert row["asm"] == (k.asm_source is not None), row
+        assert (row["c"] or 0) > 0 if k.c_source else row["c"] is None, row
+
+
 def _cycles_report(cpu_hz):
     # A board's figures in cycles: a kernel that flips a pin 1000 times in 24,000 cycles.
     lines = [("flip", "py", 1000, 2_400_000, 2_400_000, 1, "toggle", "1000 toggles"),

@@ -271,7 +271,7 @@ def costs(rep, layout, folder="qemu"):
     out = layout.out(folder)
     rows = []
     for kernel in _kernels(rep):
-        mpy = [out / "frozen_mpy" / "fastpath" / (kernel + ".mpy"),
+        mpy = [out / "frozen_mpy" / "fastpath" / "kernels" / (kernel + ".mpy"),
                out / "frozen_mpy" / "fastpath_thumb" / (kernel + ".mpy")]
         obj = out / "fastpath" / (kernel + ".o")
         size = elf_size(obj) if obj.exists() else None

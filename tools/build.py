@@ -120,9 +120,8 @@ def _clone(url, ref, dest, layout):
         shutil.rmtree(tmp)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     say("fetch", "cloning {} at {}".format(url, ref))
-    r = subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", ref,
-                        "--no-recurse-submodules", url, str(tmp)],
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    r = git(["clone", "-q", "--depth", "1", "--branch", ref, "--no-recurse-submodules", url,
+             str(tmp)], None)
     if r.returncode:
         err = r.stderr.strip()
         if "not found in upstream" in err or "Could not find remote branch" in err:

@@ -37,9 +37,11 @@ DECLARED = {
     "EDGE_SIZES": (),
     "EDGE_VALUES": {},
 }
-# The mpy architectures whose firmware runs the asm rungs: they are written for the
-# Cortex-M4's Thumb-2 (ARMv7E-M; fir_q15's uses its DSP instructions).
-ASM_ARCHS = ("armv7em", "armv7emsp", "armv7emdp")
+# The mpy architectures whose firmware runs the asm rungs (frozen/thumb/fastpath_thumb):
+# Thumb-2 with the DSP extension of the Cortex-M4 (SMLALD, PKHBT, SSAT, emitted with data()),
+# which a Cortex-M3 faults on, and a Cortex-M3 reports armv7em (as fastpath/board.py's THUMB
+# says); armv6m assembles no RBIT, PUSH of high registers or MOVW at all.
+ASM_ARCHS = ("armv7emsp", "armv7emdp")
 
 class Kernel:
     """One kernel: its name, its files and its declaration."""

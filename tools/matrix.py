@@ -23,7 +23,7 @@ from tools import build as building
 from tools import kernels as declared
 from tools.platforms import TARGETS
 from tools.settings import Layout
-from tools.util import elf_size
+from tools.util import elf_size, git
 
 FIRST = (1, 24, 0)  # ports/qemu exists from v1.24.0
 
@@ -31,8 +31,7 @@ FIRST = (1, 24, 0)  # ports/qemu exists from v1.24.0
 def release_tags(url):
     """[(version tuple, tag)] of the releases at url from FIRST on, oldest first (git
     ls-remote: no clone needed)."""
-    r = subprocess.run(["git", "ls-remote", "--tags", url], capture_output=True, text=True,
-                       stdin=subprocess.DEVNULL)
+    r = git(["ls-remote", "--tags", url], None)
     if r.returncode:
         raise building.BuildError("matrix: cannot list the releases at {} ({}); check the "
                                   "network or your url.<dir>.insteadOf mirror".format(

@@ -24,10 +24,6 @@ ARCHES = {
     "armv7emsp": ("arm-none-eabi-gcc", "Pyboard, Cortex-M4F and M33 (STM32F4, RP2350, ...)"),
     "rv32imc": ("riscv64-unknown-elf-gcc", "ESP32-C3/C6, QEMU's VIRT_RV32"),
 }
-# The architectures the asm rungs (frozen/thumb/fastpath_thumb) run on: Thumb-2 with the DSP
-# extension of the Cortex-M4 (SMLALD, PKHBT, SSAT, emitted with data()), which a Cortex-M3
-# (armv7m) faults on; armv6m assembles no RBIT, PUSH of high registers or MOVW at all.
-ASM = ("armv7emsp", "armv7emdp")
 MAKEFILE = Path("usermod") / "fastpath" / "natmod.mk"
 
 

@@ -1,7 +1,7 @@
 """fastpath for firmware that is not ours: a mip package per arch, and its install on a board.
 
 package() writes build/package/<arch>/: the fastpath package compiled with mpy-cross
--march=<arch> (the asm rungs, fastpath_thumb, only where they run: natmod.ASM), the
+-march=<arch> (the asm rungs, fastpath_thumb, only where they run: kernels.ASM_ARCHS), the
 native modules of tools/natmod.py (_fastpath and _fastpath_NAME), and a package.json that
 `mpremote mip install` (or the board's own mip, from a URL) reads, as micropython-lib's
 packages do. build/package/py/ is the same package as .py sources, for any port (no c rung
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools import deploy, natmod
+from tools import deploy, kernels, natmod
 from tools.build import BuildError, say
 from tools.kernels import package_index_source
 
@@ -46,7 +46,7 @@ def _sources(root, arch):
              for p in sorted(package.glob("*.py")) + sorted((package / "kernels").glob("*.py"))
              if p.name not in HOST_ONLY]
     thumb = root / "frozen" / "thumb" / "fastpath_thumb"
-    if arch in natmod.ASM:
+    if arch in kernels.ASM_ARCHS:
         found += [(p, "fastpath_thumb/" + p.stem) for p in sorted(thumb.glob("*.py"))]
     elif arch in THUMB:  # no asm rung, but the interrupt mask fastpath.timing uses on MPS2
         found += [(thumb / n, "fastpath_thumb/" + n[:-3]) for n in ("__init__.py", "_irq.py")
@@ -67,7 +67,7 @@ def _mpy_cross(mpy_cross, source, dest, name, arch):
 
 def version(layout):
     """The package's version: the project's git describe."""
-    from tools.build import git
+    from tools.util import git
 
     return git(["describe", "--always", "--dirty"], layout.root).stdout.strip() or "0"
 

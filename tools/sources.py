@@ -6,7 +6,6 @@ lib/peers/<name>/ (git-ignored, never committed), shallow, with only the paths t
 """
 
 import shutil
-import subprocess
 
 from tools.util import git, say
 
@@ -50,10 +49,6 @@ def folder(layout, name):
     return layout.root / "lib" / "peers" / name
 
 
-def _git(args, cwd):
-    return git(args, cwd)
-
-
 def fetch(layout, names=None):
     """Clone each peer (all of PINS, or names) at its pin into lib/peers/<name>/, shallow and
     sparse; a tree at another commit is fetched again. Idempotent."""
@@ -63,9 +58,9 @@ def fetch(layout, names=None):
         pin = PINS[name]
         dest = folder(layout, name)
         if (dest / ".git").exists():
-            want = _git(["rev-parse", "-q", "--verify", "refs/tags/{}^{{commit}}".format(
+            want = git(["rev-parse", "-q", "--verify", "refs/tags/{}^{{commit}}".format(
                 pin.ref)], dest).stdout.strip()
-            head = _git(["rev-parse", "HEAD"], dest).stdout.strip()
+            head = git(["rev-parse", "HEAD"], dest).stdout.strip()
             missing = [p for p in pin.paths if not (dest / p).exists()]
             if want and want == head and not missing:
                 continue
@@ -77,9 +72,8 @@ def fetch(layout, names=None):
             shutil.rmtree(tmp)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         say("peers", "cloning {} at {}".format(pin.url, pin.ref))
-        r = subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", pin.ref,
-                            "--no-checkout", "--no-recurse-submodules", pin.url, str(tmp)],
-                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        r = git(["clone", "-q", "--depth", "1", "--branch", pin.ref, "--no-checkout",
+                 "--no-recurse-submodules", pin.url, str(tmp)], None)
         if r.returncode:
             err = (r.stderr.strip().splitlines() or ["no output"])[-1]
             raise PeerError("peers: could not clone {} at {} ({}); check the network, or "
@@ -89,7 +83,7 @@ def fetch(layout, names=None):
         for args in (["sparse-checkout", "init", "--no-cone"],
                      ["sparse-checkout", "set", "--no-cone", *("/" + p for p in pin.paths)],
                      ["checkout", "-q", pin.ref]):
-            r = _git(args, tmp)
+            r = git(args, tmp)
             if r.returncode:
                 raise PeerError("peers: git {} failed in {}: {}".format(
                     args[0], layout.rel(tmp), r.stderr.strip()[-200:]))

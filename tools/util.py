@@ -15,8 +15,10 @@ def say(stage, text):
 
 
 def git(args, cwd=ROOT):
-    """A git command in cwd, its output captured: a CompletedProcess."""
-    return subprocess.run(["git", "-C", str(cwd)] + list(args), capture_output=True, text=True,
+    """A git command in cwd (None: where it needs no repository, a clone or ls-remote), its
+    output captured: a CompletedProcess."""
+    where = ["-C", str(cwd)] if cwd is not None else []
+    return subprocess.run(["git", *where, *args], capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tools.conformance.results import ConformanceError
 from tools.conformance.runs import UPSTREAM_QEMU_ARGS, TestedBuild
 from tools.platforms import PLATFORMS
+from tools.util import git_describe
 
 UPSTREAM_FILE = Path(__file__).resolve().with_name("upstream.json")
 
@@ -57,8 +58,7 @@ def upstream_builds(mp_dir, out_dir, mpy_cross, kinds=("unix", "qemu"), jobs=2, 
 
 def record_upstream(runs, fws, mp_dir, upstream, path=UPSTREAM_FILE, echo=print):
     """Write what upstream's own builds gave (runs) to path, over what it held for them."""
-    describe = subprocess.run(["git", "-C", str(mp_dir), "describe", "--tags"],
-                              capture_output=True, text=True).stdout.strip()
+    describe = git_describe(mp_dir, "--tags")
     data = dict(upstream or {}, micropython=describe)
     data.setdefault("builds", {}).update({fw.kind: fw.note for fw in fws})
     kinds = {fw.name: fw.kind for fw in fws}
