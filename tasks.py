@@ -353,8 +353,8 @@ def repl(c, target="qemu", port=None):
 
 @task(
     help={
-        "target": "qemu (default: exact instruction counts), unix (us), unix-asan or device "
-        "(cycles)",
+        "target": "qemu (default: exact instruction counts), unix or unix-asan (a us clock, "
+        "shown in ns) or device (cycles)",
         "port": "serial port of the board for --target device (default /dev/ttyACM0)",
         "kernel": "only this kernel (one of fastpath.KERNELS)",
         "json": "also write the JSON report to this file",

@@ -14,7 +14,7 @@ import pytest
 from tools import archbench, bench, kernels
 from tools.build import BuildError
 
-ARCHES = "armv6m,armv7m,armv7emsp,rv32imc"
+ARCHES = ",".join(archbench.BOARDS)
 
 
 @pytest.mark.full  # four emulators, four installs, every rung of every kernel: ~15 minutes

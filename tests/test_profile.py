@@ -12,7 +12,7 @@ import pytest
 from tools import kernels
 from tools import profile as profiling
 
-TICK = 40  # instructions per tick of the board's clock (fastpath.timing)
+TICK = profiling.tick()  # instructions per tick of the board's clock (fastpath.timing)
 
 
 def _smallest_kernel(layout):

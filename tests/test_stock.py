@@ -450,7 +450,8 @@ def test_rv32_installed_rungs_equal_the_reference(rv32, kernel):
 
 @pytest.mark.full
 @pytest.mark.targets("qemu")
-@pytest.mark.parametrize("firmware, arch", [("qemu-an385", "armv7m"), ("qemu-rv32", "rv32imc")])
+@pytest.mark.parametrize("firmware, arch", [(n, PLATFORMS[n].arch)
+                                            for n in ("qemu-an385", "qemu-rv32")])
 def test_upstream_boards_install_from_an_http_server(layout, firmware, arch):
     # Upstream's qemu boards, a RAM filesystem mounted: mip from 127.0.0.1, then the check.
     board = _ram_board(layout, firmware)

@@ -15,14 +15,18 @@ _boot.py), which keeps its files over soft resets and is empty in each new emula
 Errors are DeployError, whose text is one line saying what failed and how to fix it.
 """
 
-import ast
 import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-ARCH = "armv7emsp"  # the STM32F405's Cortex-M4 with single-precision FPU
+from tools.platforms import PLATFORMS
+from tools.targets import from_literal
+
+# The arch of our boards' firmware, the Pyboard's and the emulated one's (tools/platforms.py):
+# another board's .mpy check (mpy_mismatch) refuses what it cannot load.
+ARCH = PLATFORMS["pybv11"].arch
 # sys.implementation._mpy >> 10, and an .mpy header's third byte >> 2 (py/persistentcode.h).
 _ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
           "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
@@ -213,7 +217,7 @@ def _board_info(transport):
         "getattr(__import__('sys').implementation, '_mpy', 0), "
         "__import__('sys').platform, __import__('os').getcwd())"
     )
-    usb = ast.literal_eval(transport.exec(_USB_MODE).decode().strip())
+    usb = from_literal(transport.exec(_USB_MODE).decode())
     return {"version": version, "mpy": mpy, "platform": platform, "cwd": cwd, "usb": usb}
 
 

@@ -117,16 +117,29 @@ def build_plugin(folder):
     return out
 
 
-def timer_address(board=_BOARD):
-    """QEMU_TIMER0 + QEMU_TIMER_VALUE from fastpath/board.py: the address a window opens and
-    closes at."""
+def _board_constants(board=_BOARD):
+    # {name: N} of fastpath/board.py's `NAME = const(N)` lines: the board's own facts.
     values = {}
     for node in ast.parse(Path(board).read_text()).body:
         if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in ("QEMU_TIMER0", "QEMU_TIMER_VALUE")):
-            call = node.value  # const(N)
-            values[node.targets[0].id] = ast.literal_eval(call.args[0])
+                and isinstance(node.value, ast.Call) and node.value.args):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value.args[0])
+            except ValueError:
+                pass
+    return values
+
+
+def timer_address(board=_BOARD):
+    """QEMU_TIMER0 + QEMU_TIMER_VALUE from fastpath/board.py: the address a window opens and
+    closes at."""
+    values = _board_constants(board)
     return values["QEMU_TIMER0"] + values["QEMU_TIMER_VALUE"]
+
+
+def tick(board=_BOARD):
+    """Instructions per tick of the emulated board's clock (fastpath/board.py)."""
+    return _board_constants(board)["QEMU_INSTRUCTIONS_PER_TICK"]
 
 
 # --- the firmware's map ---------------------------------------------------------------------
