@@ -121,7 +121,9 @@ PLATFORMS = {
             core="Cortex-M4F (STM32F405, 168 MHz)", unit="cycles",
             fuzz=((100, 2049), (200, 2049)),
         ),
-        # unix has 64-bit words: twice the emulator's import budget for the same objects.
+        # unix has 64-bit words: twice the emulator's import budget for the same objects. Its
+        # arch is the host's (None: the index gives it no asm rung); unix-stock's, below, is
+        # the native modules' it installs (x64).
         Platform(
             "unix", "unix", "unix", ("lib/micropython-lib",), ("micropython",),
             {"VARIANT_DIR": "ports/unix"},
