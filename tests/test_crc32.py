@@ -45,13 +45,16 @@ def test_running_crc_chains(target):
         "for t in fastpath.TIERS:\n"
         "    f = fastpath.KERNELS['crc32'].get(t)\n"
         "    if f:\n"
-        "        print(t, f(b'6789', f(b'12345')), f(b'123456789', crc=0))\n"
+        "        print(t, f(b'6789', f(b'12345')), f(b'123456789', crc=0),\n"
+        "              f(crc=0, data=b'123456789'))\n"
     )
     lines = out.splitlines()
     assert len(lines) >= 5
     for line in lines:
-        rung, chained, keyword = line.split()
-        assert int(chained) == int(keyword) == 0xCBF43926, rung
+        # Every rung takes its arguments by keyword too, data included (the C rung's binding
+        # once demanded data positionally).
+        rung, chained, keyword, keywords = line.split()
+        assert int(chained) == int(keyword) == int(keywords) == 0xCBF43926, rung
 
 
 # --- the hw rung ---------------------------------------------------------------------------

@@ -185,6 +185,6 @@ static mp_obj_t fastpath_crc32(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         MP_ERROR_TEXT("crc must be in range 0..0xFFFFFFFF"));
     return mp_obj_new_int_from_uint(fastpath_crc32_raw(crc, data.buf, data.len));
 }
-FASTPATH_FUNCTION_KW(crc32, 1, fastpath_crc32);
+FASTPATH_FUNCTION_KW(crc32, 0, fastpath_crc32);
 
 #endif // FASTPATH_BINDING
