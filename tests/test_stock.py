@@ -29,6 +29,7 @@ import pytest
 import ladder
 from invoke_cli import inv
 from test_kernels import seed
+from test_memory import IMPORT_HEAP, KERNEL_HEAP
 from tools import build as building
 from tools import natmod, package
 from tools.platforms import PLATFORMS
@@ -36,6 +37,10 @@ from tools.targets import QemuTarget, SerialTarget, UnixTarget, _open_repl, from
 
 # The native modules' heap goal on the emulated Cortex-M4: code, tables and module, each.
 HEAP_GOAL = 4096
+# The heap a kernel's first use may take on stock firmware with the package installed: its
+# module's bytecode and native code, loaded from the filesystem (crc32's, the largest, was
+# 13,200 bytes when this was set).
+FIRST_USE_HEAP = 16 * 1024
 # The c rung's count per unit, native module against our firmware's built-in C: within 2%,
 # except crc32, whose tables are smaller in RAM (tools/natmod.py; docs/stock-firmware.md).
 COUNT_TOLERANCE = 0.02
@@ -208,6 +213,25 @@ def test_native_modules_heap_at_import_and_first_use(stock_board, layout):
     assert len(rows) == 1 + len(natmod.kernels(layout.root))
     for name, at_import, first_use in rows:
         assert 0 < at_import <= first_use <= HEAP_GOAL, (name, at_import, first_use)
+
+
+@pytest.mark.full
+@pytest.mark.targets("qemu")
+def test_the_packages_heap_at_import_and_first_use(stock_board):
+    # From a filesystem, a module's code is loaded into the heap (our firmware keeps it in
+    # flash): `import fastpath` within its platform's budget, each kernel's first use within
+    # FIRST_USE_HEAP. pytest -s prints the figures docs/stock-firmware.md gives.
+    stock_board.soft_reset()
+    used = int(stock_board.run(IMPORT_HEAP).split()[-1])
+    stock_board.soft_reset()
+    first = dict(line.split() for line in stock_board.run(KERNEL_HEAP).splitlines())
+    first = {k: int(n) for k, n in first.items()}
+    print("qemu-stock: import fastpath", used, "bytes; first use", first)
+    platform = PLATFORMS["qemu-stock"]
+    assert 0 < used <= platform.import_heap, used
+    assert sorted(first) == sorted(k for k, d in ladder.KERNELS.items()
+                                   if d.runs_on(platform.board))
+    assert all(0 < n <= FIRST_USE_HEAP for n in first.values()), first
 
 
 @pytest.mark.full
