@@ -58,13 +58,12 @@ class RamBoard:
 
     def __init__(self, layout, board_target, name):
         from tools.build import firmware_path
-        from tools.targets import QemuTarget
+        from tools.targets import runner
 
         self.name = name
         self.region = PLATFORMS[board_target].ram
         self.ramfs = (layout.root / RAMFS).read_text()
-        self.target = QemuTarget(firmware_path(layout, board_target),
-                                 qemu_args=PLATFORMS[board_target].qemu_args)
+        self.target = runner(board_target, firmware_path(layout, board_target))
         self.target.start()
         self.state = None
 
@@ -100,10 +99,10 @@ class FlashBoard:
 
     def __init__(self, layout, board_target, name):
         from tools.build import firmware_path
-        from tools.targets import QemuTarget
+        from tools.targets import runner
 
         self.name = name
-        self.target = QemuTarget(firmware_path(layout, board_target))
+        self.target = runner(board_target, firmware_path(layout, board_target))
         self.target.start()
 
     def install(self, package_json):
